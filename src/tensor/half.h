@@ -1,0 +1,30 @@
+// fp16 and bf16 <-> fp32 conversions, bit-exact with ggml's scalar ones
+// (fp16: IEEE round-to-nearest-even; bf16: round-to-nearest-even, NaN kept
+// quiet).
+//
+// Thread contract: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace r1 {
+
+float fp16_to_fp32(uint16_t h);
+uint16_t fp32_to_fp16(float f);
+
+inline float bf16_to_fp32(uint16_t h) {
+  uint32_t u = static_cast<uint32_t>(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+inline uint16_t fp32_to_bf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((u >> 16) | 64);  // quiet NaN
+  return static_cast<uint16_t>((u + (0x7fff + ((u >> 16) & 1))) >> 16);
+}
+
+}  // namespace r1
