@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -149,6 +150,13 @@ class File {
 // key twice replaces its value in place.
 class Writer {
  public:
+  Writer() = default;
+  // Values view owned_strings_; a copy would view the original's storage.
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  Writer(Writer&&) = default;  // std::deque keeps its elements in place
+  Writer& operator=(Writer&&) = default;
+
   void set_u32(const std::string& key, uint32_t v);
   void set_i32(const std::string& key, int32_t v);
   void set_u64(const std::string& key, uint64_t v);
@@ -178,10 +186,14 @@ class Writer {
   };
   void put(const std::string& key, Value v);
   void serialize_header(std::vector<uint8_t>& out) const;
+  std::string_view own(std::string_view s);  // a view into owned_strings_
+  Value own_value(const Value& v);           // deep copy, strings owned
 
   std::vector<std::pair<std::string, Value>> kvs_;
-  std::vector<std::string> owned_strings_;  // not used for Value views
+  std::map<std::string, size_t, std::less<>> kv_index_;
+  std::deque<std::string> owned_strings_;  // stable storage for Value views
   std::vector<PendingTensor> tensors_;
+  std::map<std::string, size_t, std::less<>> tensor_index_;
   uint32_t alignment_ = kDefaultAlignment;
 };
 

@@ -21,6 +21,7 @@ namespace r1::kernels {
 enum class Isa { kScalar, kAvx2, kAvx512 };
 
 const char* isa_name(Isa isa);
+bool cpu_supports(Isa isa);  // whether this CPU can run the ISA's kernels
 Isa detected_isa();    // best ISA this CPU supports
 Isa active_isa();      // the one in use
 void set_isa(Isa isa);  // CHECKs that the CPU supports it

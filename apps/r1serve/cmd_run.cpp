@@ -1,0 +1,47 @@
+// `r1serve run`: one prompt, streamed answer, timings.
+#include <cstdio>
+
+#include "chat_io.h"
+
+namespace r1::app {
+
+CLI::App* add_run_command(CLI::App& app, RunConfig& c) {
+  CLI::App* cmd = app.add_subcommand("run", "answer one prompt");
+  add_model_options(cmd, c.model);
+  cmd->add_option("-p,--prompt", c.prompt, "user prompt")->required();
+  add_sampling_options(cmd, c.sampling);
+  add_chat_options(cmd, c.chat);
+  return cmd;
+}
+
+int run_command(const RunConfig& c) {
+  Result<LoadedModel> m = load_model(c.model.path, c.model.ctx);
+  if (!m.ok()) return report(m.error());
+  Result<sampling::SamplingParams> sp = sampling_params(*m, c.sampling);
+  if (!sp.ok()) return report(sp.error());
+  Result<ChatSetup> setup = chat_setup(*m, c.chat);
+  if (!setup.ok()) return report(setup.error());
+  std::vector<tokenizer::ChatMessage> messages;
+  if (!c.chat.system.empty()) messages.push_back({"system", c.chat.system, ""});
+  messages.push_back({"user", c.prompt, ""});
+  std::string text;
+  Result<std::vector<int32_t>> prompt = render_prompt(*m, *setup, messages, &text);
+  if (!prompt.ok()) return report(prompt.error());
+  Result<std::unique_ptr<engine::Session>> session =
+      engine::Session::create(m->model, m->tokenizer, session_options(c.model));
+  if (!session.ok()) return report(session.error());
+
+  StreamPrinter printer(c.chat.reasoning == "show", tokenizer::prompt_opens_reasoning(text));
+  engine::GenerateRequest req{std::move(*prompt), *sp};
+  Result<engine::GenerateStats> stats =
+      (*session)->generate(req, [&](const engine::TokenEvent& e) {
+        printer.push(e.text);
+        return true;
+      });
+  printer.finish();
+  if (!stats.ok()) return report(stats.error());
+  print_stats(*stats, m->load_seconds);
+  return kExitOk;
+}
+
+}  // namespace r1::app

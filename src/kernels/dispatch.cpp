@@ -1,0 +1,98 @@
+// ISA detection and the per-dtype QuantOps tables.
+#include <array>
+#include <atomic>
+
+#include "core/check.h"
+#include "kernels/kernels.h"
+#include "kernels/ref/quants.h"
+
+namespace r1::kernels {
+namespace {
+
+constexpr uint32_t kMaxTypeId = 64;
+using OpsTable = std::array<QuantOps, kMaxTypeId>;
+
+void set_ops(OpsTable& t, DType type, QuantOps ops) { t[static_cast<uint32_t>(type)] = ops; }
+
+OpsTable make_scalar_table() {
+  namespace r = ref;
+  OpsTable t{};
+  set_ops(t, DType::kF32, {r::to_float_f32, r::from_float_f32, r::vec_dot_f32});
+  set_ops(t, DType::kF16, {r::to_float_f16, r::from_float_f16, r::vec_dot_f16});
+  set_ops(t, DType::kBF16, {r::to_float_bf16, r::from_float_bf16, r::vec_dot_bf16});
+  set_ops(t, DType::kQ4_0, {r::to_float_q4_0, r::from_float_q4_0, r::vec_dot_q4_0_q8_0});
+  set_ops(t, DType::kQ4_1, {r::to_float_q4_1, r::from_float_q4_1, r::vec_dot_q4_1_q8_1});
+  set_ops(t, DType::kQ5_0, {r::to_float_q5_0, r::from_float_q5_0, r::vec_dot_q5_0_q8_0});
+  set_ops(t, DType::kQ5_1, {r::to_float_q5_1, r::from_float_q5_1, r::vec_dot_q5_1_q8_1});
+  set_ops(t, DType::kQ8_0, {r::to_float_q8_0, r::from_float_q8_0, r::vec_dot_q8_0_q8_0});
+  set_ops(t, DType::kQ8_1, {r::to_float_q8_1, r::from_float_q8_1, nullptr});
+  set_ops(t, DType::kQ4_K, {r::to_float_q4_K, r::from_float_q4_K, r::vec_dot_q4_K_q8_K});
+  set_ops(t, DType::kQ5_K, {r::to_float_q5_K, r::from_float_q5_K, r::vec_dot_q5_K_q8_K});
+  set_ops(t, DType::kQ6_K, {r::to_float_q6_K, r::from_float_q6_K, r::vec_dot_q6_K_q8_K});
+  set_ops(t, DType::kQ8_K, {r::to_float_q8_K, r::from_float_q8_K, nullptr});
+  return t;
+}
+
+const OpsTable& scalar_table() {
+  static const OpsTable table = make_scalar_table();
+  return table;
+}
+
+std::atomic<Isa>& active_slot() {
+  static std::atomic<Isa> slot{detected_isa()};
+  return slot;
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar: return "scalar";
+    case Isa::kAvx2: return "avx2";
+    case Isa::kAvx512: return "avx512";
+  }
+  return "unknown";
+}
+
+bool cpu_supports(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return true;
+#if defined(__x86_64__) || defined(__i386__)
+    case Isa::kAvx2:
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+             __builtin_cpu_supports("f16c");
+    case Isa::kAvx512:
+      return cpu_supports(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
+             __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+             __builtin_cpu_supports("avx512dq");
+#endif
+    default:
+      return false;
+  }
+}
+
+Isa detected_isa() {
+  if (cpu_supports(Isa::kAvx512)) return Isa::kAvx512;
+  if (cpu_supports(Isa::kAvx2)) return Isa::kAvx2;
+  return Isa::kScalar;
+}
+
+Isa active_isa() { return active_slot().load(std::memory_order_relaxed); }
+
+void set_isa(Isa isa) {
+  CHECK(cpu_supports(isa)) << "this CPU does not support " << isa_name(isa);
+  active_slot().store(isa, std::memory_order_relaxed);
+}
+
+const QuantOps& quant_ops(DType t, Isa isa) {
+  const uint32_t id = static_cast<uint32_t>(t);
+  CHECK_LT(id, kMaxTypeId);
+  // The AVX2 and AVX-512 paths (x86/) do not exist yet: every ISA uses the
+  // scalar reference table until they do. When they land, their tables start
+  // as a copy of the scalar one with the implemented ops overridden.
+  (void)isa;
+  return scalar_table()[id];
+}
+
+}  // namespace r1::kernels
