@@ -81,7 +81,7 @@ void StreamPrinter::close_block() {
 
 void StreamPrinter::print(const tokenizer::ReasoningDelta& d) {
   if (show_reasoning_ && !d.reasoning_delta.empty()) {
-    if (!in_block_) std::fputs(tty_ ? "\033[2m[thinking]\n" : "[thinking]\n", stdout);
+    if (!in_block_) std::fputs(tty_ ? "\033[2;90m[thinking]\n" : "[thinking]\n", stdout);
     in_block_ = true;
     std::fwrite(d.reasoning_delta.data(), 1, d.reasoning_delta.size(), stdout);
     any_output_ = true;

@@ -75,6 +75,7 @@ int chat_command(const ChatConfig& c) {
   Result<std::unique_ptr<engine::Session>> session =
       engine::Session::create(m->model, m->tokenizer, session_options(c.model));
   if (!session.ok()) return report(session.error());
+  print_config();
   std::fprintf(stderr, "loaded in %.2f s; /exit to quit, /reset to clear the history\n",
                m->load_seconds);
 

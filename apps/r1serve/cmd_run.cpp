@@ -30,6 +30,7 @@ int run_command(const RunConfig& c) {
   Result<std::unique_ptr<engine::Session>> session =
       engine::Session::create(m->model, m->tokenizer, session_options(c.model));
   if (!session.ok()) return report(session.error());
+  print_config();
 
   StreamPrinter printer(c.chat.reasoning == "show", tokenizer::prompt_opens_reasoning(text));
   engine::GenerateRequest req{std::move(*prompt), *sp};

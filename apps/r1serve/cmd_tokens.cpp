@@ -112,6 +112,7 @@ int eval_command(const EvalConfig& c) {
   Result<std::unique_ptr<engine::Session>> session =
       engine::Session::create(loaded->model, loaded->tokenizer, so);
   if (!session.ok()) return report(session.error());
+  print_config();
   Result<std::vector<float>> logits = (*session)->score(*ids);
   if (!logits.ok()) return report(logits.error());
   Status st = write_logits(c.logits_out, *logits);

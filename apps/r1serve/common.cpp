@@ -134,7 +134,6 @@ Result<LoadedModel> load_model(const std::string& path, int64_t n_ctx) {
   R1_ASSIGN_OR_RETURN(out.model, model::Model::load(out.file));
   R1_ASSIGN_OR_RETURN(out.tokenizer, load_tokenizer(*out.file));
   out.load_seconds = seconds_since(t0);
-  print_config();
   return out;
 }
 

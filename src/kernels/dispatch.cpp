@@ -5,6 +5,7 @@
 #include "core/check.h"
 #include "kernels/kernels.h"
 #include "kernels/ref/quants.h"
+#include "kernels/x86/x86.h"
 
 namespace r1::kernels {
 namespace {
@@ -38,6 +39,39 @@ const OpsTable& scalar_table() {
   return table;
 }
 
+#if defined(__x86_64__)
+// A copy of `base` with the non-null fields of each override replacing its ops.
+OpsTable with_overrides(const OpsTable& base, const x86::IsaOverride* ov, int count) {
+  OpsTable t = base;
+  for (int i = 0; i < count; ++i) {
+    QuantOps& ops = t[static_cast<uint32_t>(ov[i].type)];
+    if (ov[i].ops.to_float != nullptr) ops.to_float = ov[i].ops.to_float;
+    if (ov[i].ops.from_float != nullptr) ops.from_float = ov[i].ops.from_float;
+    if (ov[i].ops.vec_dot != nullptr) ops.vec_dot = ov[i].ops.vec_dot;
+  }
+  return t;
+}
+
+// Built on first use, which only happens after cpu_supports() said yes.
+const OpsTable& avx2_table() {
+  static const OpsTable table = [] {
+    int n = 0;
+    const x86::IsaOverride* ov = x86::avx2_overrides(&n);
+    return with_overrides(scalar_table(), ov, n);
+  }();
+  return table;
+}
+
+const OpsTable& avx512_table() {
+  static const OpsTable table = [] {
+    int n = 0;
+    const x86::IsaOverride* ov = x86::avx512_overrides(&n);
+    return with_overrides(avx2_table(), ov, n);
+  }();
+  return table;
+}
+#endif
+
 std::atomic<Isa>& active_slot() {
   static std::atomic<Isa> slot{detected_isa()};
   return slot;
@@ -63,9 +97,10 @@ bool cpu_supports(Isa isa) {
       return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
              __builtin_cpu_supports("f16c");
     case Isa::kAvx512:
+      // VNNI (vpdpbusd) is what the AVX-512 int8 dots are built on.
       return cpu_supports(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&
              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("avx512dq");
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni");
 #endif
     default:
       return false;
@@ -88,11 +123,20 @@ void set_isa(Isa isa) {
 const QuantOps& quant_ops(DType t, Isa isa) {
   const uint32_t id = static_cast<uint32_t>(t);
   CHECK_LT(id, kMaxTypeId);
-  // The AVX2 and AVX-512 paths (x86/) do not exist yet: every ISA uses the
-  // scalar reference table until they do. When they land, their tables start
-  // as a copy of the scalar one with the implemented ops overridden.
-  (void)isa;
-  return scalar_table()[id];
+  // Each SIMD table is a copy of the next-lower one (AVX-512 over AVX2 over
+  // scalar) with the ops that ISA implements overridden.
+  switch (isa) {
+#if defined(__x86_64__)
+    case Isa::kAvx2:
+      CHECK(cpu_supports(isa)) << "this CPU does not support " << isa_name(isa);
+      return avx2_table()[id];
+    case Isa::kAvx512:
+      CHECK(cpu_supports(isa)) << "this CPU does not support " << isa_name(isa);
+      return avx512_table()[id];
+#endif
+    default:
+      return scalar_table()[id];
+  }
 }
 
 }  // namespace r1::kernels

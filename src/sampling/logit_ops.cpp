@@ -17,15 +17,16 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr int kBins = 1024;
 constexpr float kBinsPerUnit = 16.0f;
 
-// exp(x) for x <= 0 (Cephes' expf polynomial, ~1 ulp), 0 below -87. Plain
-// arithmetic and no branches, so loops over it vectorize.
+// exp(x) for x <= 0 (Cephes' expf polynomial, ~1 ulp), 0 below -87; x is
+// never NaN. Plain arithmetic and no branches, so loops over it vectorize
+// (CMakeLists.txt builds this file with -O3 -fno-trapping-math for that).
 inline float exp_nonpos(float x) {
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2Hi = 0.693359375f;
   constexpr float kLn2Lo = -2.12194440e-4f;
   constexpr float kRound = 12582912.0f;  // 1.5 * 2^23: adding it rounds to int
-  const bool underflow = !(x >= -87.0f);  // also NaN and -inf
-  x = std::clamp(x, -87.0f, 0.0f);
+  const bool underflow = x < -87.0f;  // also -inf (inputs are never NaN)
+  x = underflow ? -87.0f : x;
   const float n = (x * kLog2e + kRound) - kRound;
   const float r = x - n * kLn2Hi - n * kLn2Lo;
   float y = 1.9875691500e-4f;
@@ -35,9 +36,10 @@ inline float exp_nonpos(float x) {
   y = y * r + 1.6666665459e-1f;
   y = y * r + 5.0000001201e-1f;
   y = y * r * r + r + 1.0f;
-  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
-  const float scale = std::bit_cast<float>(bits);
-  return underflow ? 0.0f : y * scale;
+  // 2^n, or 0 on underflow (a mask, not a branch).
+  const int32_t keep = underflow ? 0 : -1;
+  const int32_t bits = ((static_cast<int32_t>(n) + 127) << 23) & keep;
+  return y * std::bit_cast<float>(bits);
 }
 
 // out[i] = exp((in[i] - shift) * inv_t), with in[i] <= shift.
@@ -68,13 +70,7 @@ float max_logit(std::span<const float> logits) {
 
 void sanitize_logits(std::span<float> logits) {
   constexpr float kMax = std::numeric_limits<float>::max();
-  for (float& l : logits) {
-    if (std::isnan(l)) {
-      l = kNegInf;
-    } else if (l > kMax) {
-      l = kMax;
-    }
-  }
+  for (float& l : logits) l = std::isnan(l) ? kNegInf : std::min(l, kMax);
 }
 
 void apply_logit_bias(std::span<const std::pair<int32_t, float>> bias, std::span<float> logits) {
@@ -200,15 +196,29 @@ int32_t sample_softmax(std::span<const Candidate> candidates, float temperature,
   }
   const double total = sum_row(w, candidates.size());
   const double r = u * total;
+  // Skip whole blocks first so the serial cumulative sum stays short.
+  constexpr size_t kBlock = 64;
+  const size_t n = candidates.size();
   double cum = 0;
-  int32_t last_positive = candidates[0].id;
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    if ((*weights)[i] <= 0.0f) continue;
-    cum += (*weights)[i];
+  size_t i = 0;
+  while (n - i > kBlock) {
+    const double block = sum_row(w + i, kBlock);
+    if (cum + block > r) break;
+    cum += block;
+    i += kBlock;
+  }
+  int32_t last_positive = -1;
+  for (; i < n; ++i) {
+    if (w[i] <= 0.0f) continue;
+    cum += w[i];
     last_positive = candidates[i].id;
     if (cum > r) return candidates[i].id;
   }
-  return last_positive;  // rounding: r landed at the very end
+  if (last_positive >= 0) return last_positive;  // rounding: r landed at the end
+  for (size_t j = n; j-- > 0;) {
+    if (w[j] > 0.0f) return candidates[j].id;
+  }
+  return candidates[0].id;
 }
 
 void CandidateSelector::select(const TruncationParams& p, std::span<const float> logits,
@@ -250,8 +260,15 @@ void CandidateSelector::select_top_p(float top_p, std::span<const float> logits,
     const float f = std::min((m - logits[i]) * kBinsPerUnit, static_cast<float>(kBins - 1));
     bin_of_[i] = static_cast<uint16_t>(f);
   }
-  bin_mass_.assign(kBins, 0.0);
-  for (size_t i = 0; i < n; ++i) bin_mass_[bin_of_[i]] += exps_[i];
+  // kLanes interleaved histograms: neighbours in the same bin do not wait on
+  // each other's additions.
+  constexpr size_t kLanes = 4;
+  bin_mass_.assign(kBins * kLanes, 0.0);
+  for (size_t i = 0; i < n; ++i) bin_mass_[(i % kLanes) * kBins + bin_of_[i]] += exps_[i];
+  for (size_t lane = 1; lane < kLanes; ++lane) {
+    for (int b = 0; b < kBins; ++b) bin_mass_[b] += bin_mass_[lane * kBins + b];
+  }
+  bin_mass_.resize(kBins);
   double total = 0;
   for (double mass : bin_mass_) total += mass;
   const double target = top_p * total;

@@ -221,5 +221,29 @@ TEST(LogitOps, SampleSoftmaxInverseCdf) {
   EXPECT_EQ(sample_softmax(c, 1.0f, 0.9999999, &scratch), 9);
 }
 
+TEST(LogitOps, SampleSoftmaxMatchesReferenceCdfOnLargeSets) {
+  const std::vector<float> v = random_logits(5000, 1.5f, 9);
+  std::vector<Candidate> c;
+  for (size_t i = 0; i < v.size(); ++i) c.push_back({static_cast<int32_t>(i) * 3, v[i]});
+  const double t = 0.7;
+  // Reference CDF in double.
+  double m = -1e300;
+  for (const Candidate& x : c) m = std::max(m, static_cast<double>(x.logit));
+  std::vector<double> cdf;
+  double total = 0;
+  for (const Candidate& x : c) cdf.push_back(total += std::exp((x.logit - m) / t));
+  for (double& x : cdf) x /= total;
+  std::vector<float> scratch;
+  int checked = 0;
+  for (double u = 0.0005; u < 1.0; u += 0.001) {
+    const size_t k = std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+    const bool near_edge = std::abs(cdf[k] - u) < 1e-5 || (k > 0 && std::abs(cdf[k - 1] - u) < 1e-5);
+    if (near_edge) continue;
+    EXPECT_EQ(sample_softmax(c, static_cast<float>(t), u, &scratch), c[k].id) << u;
+    ++checked;
+  }
+  EXPECT_GT(checked, 900);
+}
+
 }  // namespace
 }  // namespace r1::sampling

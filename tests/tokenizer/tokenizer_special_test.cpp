@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 
 #include "gguf/gguf.h"
 #include "tokenizer/stream_decoder.h"
@@ -241,6 +242,20 @@ TEST(TokenizerBpe, HandComputedMergeOrder) {
   EXPECT_EQ(t.bos_id(), kNoToken);  // default 11 is out of range
 }
 
+// Invalid UTF-8 is not an error: like llama.cpp, each bad byte becomes U+FFFD
+// (overlong forms are normalized) before BPE; SPM falls back to byte tokens.
+TEST(TokenizerInput, InvalidUtf8) {
+  const Tokenizer* bpe = load_fixture("ggml-vocab-qwen2.gguf");
+  ASSERT_NE(bpe, nullptr);
+  const std::string fffd = "\xEF\xBF\xBD";
+  EXPECT_EQ(bpe->decode(bpe->encode("abc\xE4\xB8")), "abc" + fffd + fffd);
+  EXPECT_EQ(bpe->decode(bpe->encode("\xFF ok \x80")), fffd + " ok " + fffd);
+  EXPECT_EQ(bpe->decode(bpe->encode("\xC0\x80x")), std::string("\0x", 2));
+  const Tokenizer* spm = load_fixture("ggml-vocab-llama-spm.gguf");
+  ASSERT_NE(spm, nullptr);
+  EXPECT_EQ(spm->decode(spm->encode("a\xFF" "b")), "a\xFF" "b");
+}
+
 TEST(TokenizerCorpus, MultilingualRoundTrip) {
   const auto cases = testing::split_cases(
       testing::read_file(std::string(R1_SOURCE_DIR) + "/tests/tokenizer/corpus/multilingual.txt"));
@@ -256,6 +271,30 @@ TEST(TokenizerCorpus, MultilingualRoundTrip) {
       }
     }
   }
+}
+
+// encode()/decode() share one immutable Tokenizer across threads.
+TEST(TokenizerThreads, ConcurrentEncodeMatchesSerial) {
+  const Tokenizer* t = r1_tokenizer();
+  ASSERT_NE(t, nullptr);
+  const auto cases = testing::split_cases(
+      testing::read_file(std::string(R1_SOURCE_DIR) + "/tests/tokenizer/corpus/multilingual.txt"));
+  std::vector<std::vector<int32_t>> serial;
+  for (const auto& c : cases) serial.push_back(t->encode(c, {.parse_special = true}));
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int rep = 0; rep < 5; ++rep) {
+        for (size_t i = 0; i < cases.size(); ++i) {
+          const auto ids = t->encode(cases[i], {.parse_special = true});
+          if (ids != serial[i] || t->decode(ids) != cases[i]) ++mismatches[k];
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
 }  // namespace
