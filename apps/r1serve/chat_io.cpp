@@ -97,13 +97,14 @@ void StreamPrinter::print(const tokenizer::ReasoningDelta& d) {
 }
 
 void print_stats(const engine::GenerateStats& s, double load_seconds) {
+  if (load_seconds >= 0) std::fprintf(stderr, "load: %.2f s | ", load_seconds);
   std::fprintf(stderr,
-               "load: %.2f s | prompt: %lld tokens (%lld cached) in %.2f s, %.1f tok/s | "
+               "prompt: %lld tokens (%lld cached) in %.2f s, %.1f tok/s | "
                "generation: %lld tokens in %.2f s, %.1f tok/s | stop: %s\n",
-               load_seconds, static_cast<long long>(s.n_prompt),
-               static_cast<long long>(s.n_prompt_reused), s.prompt_seconds,
-               s.prompt_tokens_per_second(), static_cast<long long>(s.n_generated),
-               s.gen_seconds, s.gen_tokens_per_second(), engine::stop_reason_name(s.stop_reason));
+               static_cast<long long>(s.n_prompt), static_cast<long long>(s.n_prompt_reused),
+               s.prompt_seconds, s.prompt_tokens_per_second(),
+               static_cast<long long>(s.n_generated), s.gen_seconds, s.gen_tokens_per_second(),
+               engine::stop_reason_name(s.stop_reason));
 }
 
 engine::SessionOptions session_options(const ModelOptions& m) {

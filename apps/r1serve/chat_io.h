@@ -58,7 +58,8 @@ class StreamPrinter {
   tokenizer::ReasoningSplitter splitter_;
 };
 
-// "prompt: 12 tokens (0 cached), 85.1 tok/s | generation: ..." on stderr.
+// "load: 0.10 s | prompt: 12 tokens (0 cached) in ... tok/s | generation:
+// ..." on stderr; the load part only when load_seconds >= 0.
 void print_stats(const engine::GenerateStats& s, double load_seconds);
 
 engine::SessionOptions session_options(const ModelOptions& m);

@@ -58,7 +58,7 @@ struct ChatState {
     }
     tokenizer::ReasoningSplit split = tokenizer::split_reasoning(stats->text, opens);
     history.push_back({"assistant", split.content, split.reasoning});
-    print_stats(*stats, 0.0);
+    print_stats(*stats, -1.0);
     return true;
   }
 };

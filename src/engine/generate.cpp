@@ -151,7 +151,6 @@ namespace {
 
 // The per-generation state of the sampling loop.
 struct Decoder {
-  const tokenizer::Tokenizer& tok;
   const TokenCallback& on_token;
   sampling::StopMatcher stops;
   Utf8Buffer utf8;
@@ -191,7 +190,7 @@ struct Session::LoopArgs {
 };
 
 Status Session::sample_loop(LoopArgs& a) {
-  Decoder dec{*tokenizer_, a.on_token, sampling::StopMatcher(a.req.sampling.stop), {}, a.stats};
+  Decoder dec{a.on_token, sampling::StopMatcher(a.req.sampling.stop), {}, a.stats};
   const int max_tokens = a.req.sampling.max_tokens;
   const Clock::time_point t0 = Clock::now();
   int32_t last = -1;

@@ -1,6 +1,9 @@
 // ISA detection and the per-dtype QuantOps tables.
 #include <array>
 #include <atomic>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "core/check.h"
 #include "kernels/kernels.h"
@@ -72,6 +75,14 @@ const OpsTable& avx512_table() {
 }
 #endif
 
+#if defined(__x86_64__) || defined(__i386__)
+// CPUID.1:ECX.F16C (clang has no "f16c" for __builtin_cpu_supports).
+bool has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
+}
+#endif
+
 std::atomic<Isa>& active_slot() {
   static std::atomic<Isa> slot{detected_isa()};
   return slot;
@@ -94,8 +105,8 @@ bool cpu_supports(Isa isa) {
       return true;
 #if defined(__x86_64__) || defined(__i386__)
     case Isa::kAvx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-             __builtin_cpu_supports("f16c");
+      __builtin_cpu_init();  // idempotent; needed if called before libgcc's constructor
+      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     case Isa::kAvx512:
       // VNNI (vpdpbusd) is what the AVX-512 int8 dots are built on.
       return cpu_supports(Isa::kAvx2) && __builtin_cpu_supports("avx512f") &&

@@ -1,60 +1,227 @@
 #include "model/attention.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/ops.h"
-#include "tensor/half.h"
+#include "model/attention_kernels.h"
 
 namespace r1::model {
 namespace {
 
-// fp16 -> fp32 for all 65536 bit patterns (as ggml's table).
-const float* fp16_table() {
-  static const std::vector<float> kTable = [] {
-    std::vector<float> t(65536);
-    for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
-    return t;
-  }();
-  return kTable.data();
-}
+constexpr int64_t kChunk = kAttentionChunk;
+// Split mode keeps every pair's scores at once; above this many floats the
+// pairs run whole instead.
+constexpr int64_t kMaxSplitScores = int64_t{1} << 24;
 
-struct HeadJob {
-  const kernels::QuantOps* f16;  // vec_dot of fp16 rows with an fp16 query
-  const float* f16_to_f32;
-  float scale;                   // 1 / sqrt(head_dim)
-  float* scores;                 // [pos + 1] of this thread
-  uint16_t* q16;                 // [d] of this thread
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// The shape of one attend() call.
+struct Plan {
+  const AttentionInput* in = nullptr;
+  const kernels::QuantOps* f16 = nullptr;  // vec_dot of fp16 K rows with the fp16 query
+  const AttentionKernels* k = nullptr;
+  int64_t group = 0;       // query heads per kv head
+  int64_t d = 0;           // head_dim
+  int64_t n_pairs = 0;     // (token, kv head) pairs
+  int64_t stride = 0;      // score row length: the longest context, rounded up to kChunk
+  int64_t max_chunks = 0;
+  float scale = 0;         // 1 / sqrt(d)
 };
 
-// out[d] = softmax(q . K[0..pos] * scale) . V[0..pos] for one head.
-void attend_head(const AttentionInput& in, const HeadJob& job, int64_t t, int64_t h) {
-  const ModelConfig& c = *in.config;
-  const BatchEntry& e = in.batch[static_cast<size_t>(t)];
-  const int64_t d = c.head_dim;
-  const int64_t kv_off = (h / (c.n_head / c.n_head_kv)) * d;  // GQA: query head -> kv head
-  const float* q = in.q + t * c.q_dim() + h * d;
-  float* out = in.out + t * c.q_dim() + h * d;
-  const int64_t n_kv = int64_t{e.pos} + 1;
+// One (token, kv head) pair: its inputs and the buffers its group's softmax
+// uses, per query head h of the group at [h * stride] / [h * max_chunks].
+struct Pair {
+  const KvCache* cache = nullptr;
+  int64_t kv_off = 0;        // the kv head's offset in a row
+  int64_t n_kv = 0;          // attends positions [0, n_kv)
+  const float* q = nullptr;  // [group][d], RoPE applied
+  float* out = nullptr;      // [group][d]
+  uint16_t* q16 = nullptr;   // [group][d]
+  float* scores = nullptr;   // s_j, then exp(s_j - m_c)
+  float* chunk_max = nullptr;
+  double* chunk_sum = nullptr;
+  float* chunk_w = nullptr;  // exp(m_c - M) / L
+};
 
-  // q in fp16, as llama.cpp's F16 vec_dot_type for the K.Q product
-  for (int64_t i = 0; i < d; ++i) job.q16[i] = fp32_to_fp16(q[i]);
-  // scores[j] = (k_j . q) * scale, then softmax over [0, pos]
-  for (int64_t j = 0; j < n_kv; ++j) {
-    job.scores[j] = job.f16->vec_dot(d, e.cache->k(in.layer, j) + kv_off, job.q16) * job.scale;
+// Where the buffers of a pair live: a pair's own (split mode) or its
+// thread's (whole mode).
+struct Buffers {
+  float* scores;
+  float* chunk_max;
+  float* chunk_w;
+  double* chunk_sum;
+  uint16_t* q16;
+};
+
+Pair pair_at(const Plan& p, int64_t pair, const Buffers& b) {
+  const AttentionInput& in = *p.in;
+  const ModelConfig& c = *in.config;
+  const int64_t t = pair / c.n_head_kv, g = pair % c.n_head_kv;
+  const BatchEntry& e = in.batch[static_cast<size_t>(t)];
+  const int64_t head_off = t * c.q_dim() + g * p.group * p.d;
+  return Pair{e.cache, g * p.d, int64_t{e.pos} + 1, in.q + head_off, in.out + head_off,
+              b.q16, b.scores, b.chunk_max, b.chunk_sum, b.chunk_w};
+}
+
+// Calls fn(rows, first, last) for each run of positions [first, last) of
+// [begin, end) that is contiguous in one block; rows points at `first`.
+template <typename Fn>
+void for_each_run(const KvCache& cache, bool values, int64_t layer, int64_t off, int64_t begin, int64_t end, Fn fn) {
+  const int64_t bs = cache.block_size(), row = cache.row_size();
+  for (int64_t j = begin; j < end;) {
+    const int64_t b = j / bs;
+    const int64_t last = std::min(end, (b + 1) * bs);
+    const uint16_t* block = values ? cache.v_block(layer, b) : cache.k_block(layer, b);
+    fn(block + (j - b * bs) * row + off, j, last);
+    j = last;
   }
-  kernels::softmax(job.scores, n_kv);
-  // out = sum_j fp16(p_j) * v_j
-  std::fill(out, out + d, 0.0f);
-  for (int64_t j = 0; j < n_kv; ++j) {
-    const float p = job.f16_to_f32[fp32_to_fp16(job.scores[j])];
-    const uint16_t* v = e.cache->v(in.layer, j) + kv_off;
-    for (int64_t i = 0; i < d; ++i) out[i] += p * job.f16_to_f32[v[i]];
+}
+
+// Chunk c of every head of the group: scores, the chunk max and the sum of
+// exp(s - max) (which replace the scores).
+void chunk_scores(const Plan& p, const Pair& w, int64_t c) {
+  const int64_t begin = c * kChunk, end = std::min(w.n_kv, begin + kChunk);
+  const int64_t row = w.cache->row_size();
+  for_each_run(*w.cache, false, p.in->layer, w.kv_off, begin, end, [&](const uint16_t* k, int64_t j0, int64_t j1) {
+    for (int64_t j = j0; j < j1; ++j, k += row) {
+      for (int64_t h = 0; h < p.group; ++h) {
+        w.scores[h * p.stride + j] = p.f16->vec_dot(p.d, k, w.q16 + h * p.d) * p.scale;
+      }
+    }
+  });
+  for (int64_t h = 0; h < p.group; ++h) {
+    float* s = w.scores + h * p.stride;
+    float max = -INFINITY;
+    for (int64_t j = begin; j < end; ++j) max = std::fmax(max, s[j]);
+    double sum = 0.0;
+    for (int64_t j = begin; j < end; ++j) {
+      s[j] = std::exp(s[j] - max);
+      sum += static_cast<double>(s[j]);
+    }
+    w.chunk_max[h * p.max_chunks + c] = max;
+    w.chunk_sum[h * p.max_chunks + c] = sum;
   }
+}
+
+// Each chunk's weight exp(m_c - M) / L, from all chunks in order.
+void chunk_weights(const Plan& p, const Pair& w) {
+  const int64_t n_chunks = ceil_div(w.n_kv, kChunk);
+  for (int64_t h = 0; h < p.group; ++h) {
+    const float* m = w.chunk_max + h * p.max_chunks;
+    const double* l = w.chunk_sum + h * p.max_chunks;
+    float max = -INFINITY;
+    for (int64_t c = 0; c < n_chunks; ++c) max = std::fmax(max, m[c]);
+    double sum = 0.0;
+    for (int64_t c = 0; c < n_chunks; ++c) sum += std::exp(static_cast<double>(m[c]) - max) * l[c];
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      w.chunk_w[h * p.max_chunks + c] = static_cast<float>(std::exp(static_cast<double>(m[c]) - max) / sum);
+    }
+  }
+}
+
+// acc[group][d] = sum over the positions j of chunk c of fp16(weight_j) * v_j;
+// weights uses [group][kChunk].
+void chunk_values(const Plan& p, const Pair& w, int64_t c, float* weights, float* acc) {
+  const int64_t begin = c * kChunk, end = std::min(w.n_kv, begin + kChunk);
+  for (int64_t h = 0; h < p.group; ++h) {
+    p.k->round_weights(w.scores + h * p.stride + begin, w.chunk_w[h * p.max_chunks + c], weights + h * kChunk,
+                       end - begin);
+  }
+  std::fill(acc, acc + p.group * p.d, 0.0f);
+  const int64_t row = w.cache->row_size();
+  for_each_run(*w.cache, true, p.in->layer, w.kv_off, begin, end, [&](const uint16_t* v, int64_t j0, int64_t j1) {
+    p.k->v_sum({.v = v, .v_stride = row, .n_rows = j1 - j0, .p = weights + (j0 - begin), .p_stride = kChunk,
+                .n_heads = p.group, .d = p.d, .acc = acc});
+  });
+}
+
+// out = sum of the chunks' V sums, in chunk order.
+void combine(const Plan& p, const Pair& w, const float* partial) {
+  const int64_t n = p.group * p.d;
+  std::fill(w.out, w.out + n, 0.0f);
+  for (int64_t c = 0; c < ceil_div(w.n_kv, kChunk); ++c) kernels::add(w.out, partial + c * n, n);
+}
+
+// Runs fn(thread, item) for items [0, n) handed out in order, on all threads.
+void for_items(ThreadPool* pool, int64_t n, const std::function<void(int, int64_t)>& fn) {
+  std::atomic<int64_t> next{0};
+  run_parallel(pool, [&](int th, int) {
+    for (int64_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(th, i);
+  });
+}
+
+int n_threads_of(ThreadPool* pool) { return pool == nullptr ? 1 : pool->size(); }
+
+// Whole mode: each thread takes whole pairs, latest tokens (longest
+// contexts) first.
+void attend_whole(const Plan& p, Scratch& s, ThreadPool* pool) {
+  const int nth = n_threads_of(pool);
+  const int64_t gd = p.group * p.d, gc = p.group * p.max_chunks;
+  const int64_t per_thread = p.group * p.stride + 2 * gc + p.group * kChunk + p.max_chunks * gd;
+  s.reserve_attention(1, nth * per_thread, nth * gd);
+  std::vector<double> sums(static_cast<size_t>(nth * gc));
+  for_items(pool, p.n_pairs, [&](int th, int64_t item) {
+    float* f = s.scores.data() + th * per_thread;
+    const Buffers b{f, f + p.group * p.stride, f + p.group * p.stride + gc, sums.data() + th * gc,
+                    s.q16.data() + th * gd};
+    float* weights = b.chunk_w + gc;
+    float* partial = weights + p.group * kChunk;
+    const Pair w = pair_at(p, p.n_pairs - 1 - item, b);
+    p.k->to_fp16(w.q, w.q16, gd);
+    const int64_t n_chunks = ceil_div(w.n_kv, kChunk);
+    for (int64_t c = 0; c < n_chunks; ++c) chunk_scores(p, w, c);
+    chunk_weights(p, w);
+    for (int64_t c = 0; c < n_chunks; ++c) chunk_values(p, w, c, weights, partial + c * gd);
+    combine(p, w, partial);
+  });
+}
+
+// Split mode: the chunks of all pairs are spread over the threads, in two
+// passes (scores, then V) with the chunk weights computed in between.
+void attend_split(const Plan& p, Scratch& s, ThreadPool* pool) {
+  const int nth = n_threads_of(pool);
+  const int64_t gd = p.group * p.d, gc = p.group * p.max_chunks;
+  const int64_t per_pair = p.group * p.stride + 2 * gc + p.max_chunks * gd;
+  s.reserve_attention(1, p.n_pairs * per_pair + nth * p.group * kChunk, p.n_pairs * gd);
+  std::vector<double> sums(static_cast<size_t>(p.n_pairs * gc));
+  std::vector<Pair> pairs;
+  std::vector<float*> partials;
+  std::vector<std::pair<int64_t, int64_t>> items;  // (pair, chunk)
+  for (int64_t i = 0; i < p.n_pairs; ++i) {
+    float* f = s.scores.data() + i * per_pair;
+    const Buffers b{f, f + p.group * p.stride, f + p.group * p.stride + gc, sums.data() + i * gc,
+                    s.q16.data() + i * gd};
+    pairs.push_back(pair_at(p, i, b));
+    partials.push_back(b.chunk_w + gc);
+    p.k->to_fp16(pairs.back().q, pairs.back().q16, gd);
+    for (int64_t c = 0; c < ceil_div(pairs.back().n_kv, kChunk); ++c) items.emplace_back(i, c);
+  }
+  const auto n_items = static_cast<int64_t>(items.size());
+  for_items(pool, n_items, [&](int, int64_t i) {
+    const auto [pair, c] = items[static_cast<size_t>(i)];
+    chunk_scores(p, pairs[static_cast<size_t>(pair)], c);
+  });
+  for (const Pair& w : pairs) chunk_weights(p, w);
+  float* weights = s.scores.data() + p.n_pairs * per_pair;
+  std::unique_ptr<std::atomic<int64_t>[]> done(new std::atomic<int64_t>[static_cast<size_t>(p.n_pairs)]());
+  for_items(pool, n_items, [&](int th, int64_t i) {
+    const auto [pair, c] = items[static_cast<size_t>(i)];
+    const Pair& w = pairs[static_cast<size_t>(pair)];
+    float* partial = partials[static_cast<size_t>(pair)];
+    chunk_values(p, w, c, weights + th * p.group * kChunk, partial + c * gd);
+    // The pair's last chunk to finish adds them all up, in chunk order.
+    if (done[static_cast<size_t>(pair)].fetch_add(1, std::memory_order_acq_rel) + 1 == ceil_div(w.n_kv, kChunk)) {
+      combine(p, w, partial);
+    }
+  });
 }
 
 }  // namespace
@@ -69,24 +236,30 @@ void run_parallel(ThreadPool* pool, const std::function<void(int, int)>& fn) {
 
 void attend(const AttentionInput& in, Scratch& scratch, ThreadPool* pool) {
   const ModelConfig& c = *in.config;
-  const int n_threads = pool == nullptr ? 1 : pool->size();
-  int64_t max_ctx = 0;
-  for (const BatchEntry& e : in.batch) max_ctx = std::max(max_ctx, e.cache->n_ctx());
-  scratch.reserve_attention(n_threads, max_ctx, c.head_dim);
-
   const kernels::QuantOps& f16 = kernels::quant_ops(DType::kF16);
   CHECK(f16.vec_dot != nullptr && dtype_traits(DType::kF16).vec_dot_type == DType::kF16);
-  const float* table = fp16_table();
-  const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  const int64_t n_items = static_cast<int64_t>(in.batch.size()) * c.n_head;  // (token, head) pairs
-
-  run_parallel(pool, [&](int th, int nth) {
-    const HeadJob job{&f16, table, scale, scratch.scores.data() + th * scratch.score_stride,
-                      scratch.q16.data() + th * c.head_dim};
-    const int64_t begin = n_items * th / nth;
-    const int64_t end = n_items * (th + 1) / nth;
-    for (int64_t item = begin; item < end; ++item) attend_head(in, job, item / c.n_head, item % c.n_head);
-  });
+  int64_t max_kv = 1;
+  for (const BatchEntry& e : in.batch) max_kv = std::max(max_kv, int64_t{e.pos} + 1);
+  Plan p;
+  p.in = &in;
+  p.f16 = &f16;
+  p.k = &attention_kernels(attention_path());
+  p.group = c.n_head / c.n_head_kv;
+  p.d = c.head_dim;
+  p.n_pairs = static_cast<int64_t>(in.batch.size()) * c.n_head_kv;
+  p.max_chunks = ceil_div(max_kv, kChunk);
+  p.stride = p.max_chunks * kChunk;
+  p.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+  if (p.n_pairs == 0) return;
+  // Few pairs with more than one chunk each: spread the chunks.
+  const int nth = n_threads_of(pool);
+  const bool split = nth > 1 && p.n_pairs < 2 * nth && p.max_chunks > 1 &&
+                     p.n_pairs * p.group * p.stride <= kMaxSplitScores;
+  if (split) {
+    attend_split(p, scratch, pool);
+  } else {
+    attend_whole(p, scratch, pool);
+  }
 }
 
 }  // namespace r1::model

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "kernels/ops.h"
 #include "model/attention.h"
@@ -60,6 +62,37 @@ Status validate_batch(const ModelConfig& c, std::span<const BatchEntry> batch) {
                                                            std::to_string(e.cache->n_ctx()));
     }
     ++it->second;
+  }
+  return Status();
+}
+
+// Reserves the KV blocks of every cache's new positions before anything is
+// written: all of them, or (kResourceExhausted) none.
+Status reserve_kv(std::span<const BatchEntry> batch) {
+  std::vector<std::pair<KvCache*, int64_t>> ends;  // (cache, positions it must hold), first-seen order
+  std::unordered_map<const KvCache*, size_t> index;
+  for (const BatchEntry& e : batch) {
+    auto [it, inserted] = index.try_emplace(e.cache, ends.size());
+    if (inserted) ends.emplace_back(e.cache, 0);
+    ends[it->second].second = std::max<int64_t>(ends[it->second].second, int64_t{e.pos} + 1);
+  }
+  std::unordered_map<KvPool*, int64_t> needed;
+  for (const auto& [cache, n] : ends) needed[&cache->pool()] += cache->blocks_needed(n);
+  for (const auto& [pool, n] : needed) {
+    if (n > pool->n_free_blocks()) {
+      return make_error(ErrorCode::kResourceExhausted, "KV pool out of blocks: the batch needs " + std::to_string(n) +
+                                                           ", " + std::to_string(pool->n_free_blocks()) + " free");
+    }
+  }
+  std::vector<std::pair<KvCache*, int64_t>> done;  // (cache, reserved before)
+  for (const auto& [cache, n] : ends) {
+    const int64_t before = cache->reserved();
+    Status s = cache->reserve(n);
+    if (!s.ok()) {  // only when another thread took blocks of a shared pool meanwhile
+      for (const auto& [c, b] : done) c->unreserve(b);
+      return s;
+    }
+    done.emplace_back(cache, before);
   }
   return Status();
 }
@@ -188,6 +221,7 @@ int64_t forward_chunk(const Model& m, std::span<const BatchEntry> batch, Forward
 Status forward(const Model& model, std::span<const BatchEntry> batch, ForwardContext& ctx, float* logits_out) {
   const ModelConfig& c = model.config();
   R1_RETURN_IF_ERROR(validate_batch(c, batch));
+  R1_RETURN_IF_ERROR(reserve_kv(batch));
   const bool any_logits = std::any_of(batch.begin(), batch.end(), [](const BatchEntry& e) { return e.want_logits; });
   CHECK(logits_out != nullptr || !any_logits) << "logits wanted but no output buffer";
   const auto max_batch = static_cast<size_t>(ctx.scratch.max_batch);

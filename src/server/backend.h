@@ -134,7 +134,7 @@ class StreamSink {
 };
 
 struct RequestHandle {
-  uint64_t id = 0;
+  uint64_t id = 0;  // 0 is never a valid handle
 };
 
 struct Readiness {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <type_traits>
 #include <memory>
 #include <mutex>
 #include <string>

@@ -71,5 +71,9 @@ expect_error "$R" run -m "$T/m.gguf" -p hi --temp abc
 expect_error "$R" run -m "$T/m.gguf" -p hi --temp -1
 expect_error "$R" run -m "$T/m.gguf" -p hi --template no-such-template
 expect_error "$R" bogus-command
+# A KV cache of 2^24 positions x 1024 values x 2 layers x K,V x fp16 = 128 GiB.
+"$R" model synth --preset tiny-qwen2 --type q8_0 --n-ctx 16777216 --n-head-kv 4 --head-dim 256 \
+  -o "$T/big.gguf" 2>/dev/null || fail "synth big-context model"
+expect_error "$R" run -m "$T/big.gguf" -p hi --ctx 16777216
 [ ! -e "$T/x.gguf" ] || fail "failed synth left a file"
 echo "e2e: all passed"

@@ -11,7 +11,8 @@
 //       --add-bos maps to llama_tokenize(add_special=true), which adds BOS
 //       (and EOS) only where the vocabulary's add_bos/add_eos flags say so.
 //
-// Flash attention is DISABLED explicitly for eval: the plain attention path
+// Flash attention is DISABLED explicitly for eval (--flash-attn enables it,
+// for diagnostics): the plain attention path
 // (softmax over F32 KQ, F16 KV cache) is the closer match to a straightforward
 // reference implementation, and it keeps results independent of the "auto"
 // heuristic of the library version.
@@ -42,6 +43,7 @@ struct Args {
   std::map<std::string, std::string> values;
   bool parse_special = false;
   bool add_bos = false;
+  bool flash_attn = false;  // --flash-attn: diagnostics only
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -61,6 +63,8 @@ Args parse_args(int argc, char** argv) {
       args.parse_special = true;
     } else if (arg == "--add-bos") {
       args.add_bos = true;
+    } else if (arg == "--flash-attn") {
+      args.flash_attn = true;
     } else if (arg == "-m" || arg == "--tokens" || arg == "--logits-out" ||
                arg == "--threads" || arg == "--json-in") {
       if (i + 1 >= argc) {
@@ -157,7 +161,8 @@ int cmd_tokenize(const Args& args) {
   return 0;
 }
 
-ContextPtr make_context(llama_model* model, uint32_t n_tokens, int threads) {
+ContextPtr make_context(llama_model* model, uint32_t n_tokens, int threads,
+                        bool flash_attn) {
   llama_context_params params = llama_context_default_params();
   const uint32_t n = n_tokens < 256 ? 256 : n_tokens;
   params.n_ctx = n;
@@ -166,7 +171,8 @@ ContextPtr make_context(llama_model* model, uint32_t n_tokens, int threads) {
   params.n_seq_max = 1;
   params.n_threads = threads;
   params.n_threads_batch = threads;
-  params.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+  params.flash_attn_type = flash_attn ? LLAMA_FLASH_ATTN_TYPE_ENABLED
+                                      : LLAMA_FLASH_ATTN_TYPE_DISABLED;
   params.no_perf = true;
   ContextPtr ctx(llama_init_from_model(model, params));
   if (!ctx) {
@@ -245,7 +251,8 @@ int cmd_eval(const Args& args) {
     }
   }
   ContextPtr ctx =
-      make_context(model.get(), static_cast<uint32_t>(ids.size()), threads);
+      make_context(model.get(), static_cast<uint32_t>(ids.size()), threads,
+                   args.flash_attn);
   const std::vector<float> logits = teacher_forced_logits(ctx.get(), ids, n_vocab);
   std::ofstream out(out_path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(logits.data()),

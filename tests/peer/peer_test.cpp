@@ -3,6 +3,12 @@
 // forced logits over an 80-token sequence through `r1serve eval` and through
 // llama.cpp (`llama_ref eval`), and compare per position.
 //
+// Asserted: top-1 agreement >= 99% and min per-position cosine >= 0.999.
+// Reported, not asserted: a noise floor, llama.cpp with flash attention vs
+// without on the same model. On random-weight models the top-2 logits are
+// often within 0.01-0.05 of each other, so this floor shows how many top-1
+// flips the model's near-ties produce from kernel-level rounding alone.
+//
 // The token sequence is produced by llama.cpp's tokenizer (llama_ref
 // tokenize) so that this test isolates the forward pass from tokenizer
 // differences, which peer_tokenize_test covers separately.
@@ -65,29 +71,14 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
       .count();
 }
 
-// Synthesizes (or reuses a cached, newer-than-r1serve) model file.
 fs::path synth_model(const EvalCase& c) {
-  const fs::path path = work_dir() / ("model_" + case_name(c) + ".gguf");
-  std::error_code ec;
-  const auto bin_time = fs::last_write_time(serve_bin(), ec);
-  if (fs::exists(path) && !ec && fs::last_write_time(path) > bin_time) {
-    return path;
-  }
-  const fs::path tmp = path.string() + ".tmp";
-  std::string cmd = shell_quote(serve_bin()) + " model synth --preset " +
-                    c.preset + " --type " + c.synth_type + " --seed " +
-                    std::to_string(kSeed) + " --threads 2 -o " + shell_quote(tmp.string());
+  std::string args = std::string("--preset ") + c.preset + " --type " +
+                     c.synth_type + " --seed " + std::to_string(kSeed);
   if (c.n_layer != 0) {
-    cmd += " --n-layer " + std::to_string(c.n_layer) + " --n-embd " +
-           std::to_string(c.n_embd);
+    args += " --n-layer " + std::to_string(c.n_layer) + " --n-embd " +
+            std::to_string(c.n_embd);
   }
-  const CommandResult r = run_command(cmd + " >&2");
-  if (r.exit_code != 0) {
-    throw std::runtime_error("synth failed (" + std::to_string(r.exit_code) +
-                             "): " + cmd);
-  }
-  fs::rename(tmp, path);
-  return path;
+  return synth_cached("model_" + case_name(c), args);
 }
 
 // Tokenizes kParagraph with llama.cpp and cuts/repeats it to kSeqLen ids.
@@ -120,12 +111,14 @@ struct EvalRun {
 };
 
 EvalRun run_eval(const std::string& bin, const fs::path& model,
-                 const fs::path& tokens, const fs::path& out) {
+                 const fs::path& tokens, const fs::path& out,
+                 const std::string& extra_args = "") {
   fs::remove(out);
   const std::string cmd = shell_quote(bin) + " eval -m " +
                           shell_quote(model.string()) + " --tokens " +
                           shell_quote(tokens.string()) + " --logits-out " +
-                          shell_quote(out.string()) + " --threads 2";
+                          shell_quote(out.string()) + " --threads 2" +
+                          extra_args;
   const auto t0 = std::chrono::steady_clock::now();
   const CommandResult r = run_command(cmd + " >/dev/null");
   EvalRun run;
@@ -139,7 +132,8 @@ EvalRun run_eval(const std::string& bin, const fs::path& model,
 }
 
 std::string report_row(const std::string& name, const LogitStats& s,
-                       const EvalRun& ours, const EvalRun& ref) {
+                       const LogitStats& floor, const EvalRun& ours,
+                       const EvalRun& ref) {
   char buf[512];
   std::snprintf(buf, sizeof buf,
                 "PEER_EVAL %-28s top1 %3zu/%zu (%6.2f%%)  cos min %.6f mean "
@@ -149,6 +143,12 @@ std::string report_row(const std::string& name, const LogitStats& s,
                 s.min_cos, s.mean_cos, s.max_abs_diff, s.max_abs_ref,
                 s.non_finite_rows, ours.seconds, ref.seconds);
   std::string row = buf;
+  std::snprintf(buf, sizeof buf,
+                "\n    noise floor, llama.cpp flash-attn vs not: top1 %zu/%zu "
+                "cos min %.6f max|d| %.3e",
+                floor.top1_agree, floor.n_pos, floor.min_cos,
+                floor.max_abs_diff);
+  row += buf;
   for (size_t i = 0; i < s.disagree_pos.size() && i < 8; ++i) {
     std::snprintf(buf, sizeof buf, "\n    top-1 differs at pos %zu (ref gap %.4g)",
                   s.disagree_pos[i], s.disagree_gap[i]);
@@ -175,6 +175,9 @@ TEST_P(PeerEval, LogitsMatchLlamaCpp) {
   const fs::path tokens = make_tokens(model, name);
   const EvalRun ref = run_eval(llama_ref_bin(), model, tokens,
                                work_dir() / (name + "_ref.f32"));
+  const EvalRun ref_fa = run_eval(llama_ref_bin(), model, tokens,
+                                  work_dir() / (name + "_ref_fa.f32"),
+                                  " --flash-attn");
   const EvalRun ours =
       run_eval(serve_bin(), model, tokens, work_dir() / (name + "_ours.f32"));
   ASSERT_EQ(ref.logits.size() % kSeqLen, 0u);
@@ -182,7 +185,10 @@ TEST_P(PeerEval, LogitsMatchLlamaCpp) {
   ASSERT_EQ(ours.logits.size(), ref.logits.size())
       << "logit file sizes differ (n_vocab " << n_vocab << ")";
   const LogitStats s = compare_logits(ours.logits, ref.logits, n_vocab);
-  const std::string row = report_row(name, s, ours, ref);
+  // Not asserted: shows how far llama.cpp moves from itself when only the
+  // attention kernel changes, i.e. how decisive this model's logits are.
+  const LogitStats floor = compare_logits(ref_fa.logits, ref.logits, n_vocab);
+  const std::string row = report_row(name, s, floor, ours, ref);
   std::printf("%s\n", row.c_str());
   write_report(name, row);
   EXPECT_EQ(s.non_finite_rows, 0u);

@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 struct TokCase {
-  std::string vocab;   // file name under fixtures/tokenizer
+  std::string vocab;   // file name under fixtures/tokenizer, or a synth preset
   std::string corpus;  // "fixture", "multilingual" or "peer"
 };
 
@@ -26,9 +26,23 @@ void PrintTo(const TokCase& c, std::ostream* os) {
 
 fs::path fixtures_dir() { return fs::path(R1_FIXTURES_DIR) / "tokenizer"; }
 
+bool is_preset(const TokCase& c) { return c.vocab.starts_with("tiny-"); }
+
+// The fixture vocab file, or a (cached) q8_0 model of the preset: those carry
+// the R1 distills' added tokens (<｜User｜>, <think>, ...).
+fs::path vocab_path(const TokCase& c) {
+  if (!is_preset(c)) {
+    return fixtures_dir() / c.vocab;
+  }
+  std::string name = "model_" + c.vocab + "_q8_0";
+  std::replace(name.begin(), name.end(), '-', '_');
+  return synth_cached(name, "--preset " + c.vocab + " --type q8_0 --seed 1234");
+}
+
 fs::path corpus_path(const TokCase& c) {
   if (c.corpus == "fixture") {
-    return fixtures_dir() / (c.vocab + ".inp");
+    const std::string base = is_preset(c) ? "ggml-vocab-qwen2.gguf" : c.vocab;
+    return fixtures_dir() / (base + ".inp");
   }
   if (c.corpus == "multilingual") {
     return fs::path(R1_SOURCE_DIR) / "tests/tokenizer/corpus/multilingual.txt";
@@ -97,7 +111,7 @@ std::string printable(const std::string& s, size_t max_len = 80) {
 // Compares one mode; returns the number of mismatching strings.
 size_t compare_mode(const TokCase& c, const std::vector<std::string>& texts,
                     const fs::path& input, bool parse_special) {
-  const fs::path vocab = fixtures_dir() / c.vocab;
+  const fs::path vocab = vocab_path(c);
   const auto ours = tokenize_with(serve_bin(), vocab, input, parse_special);
   const auto ref = tokenize_with(llama_ref_bin(), vocab, input, parse_special);
   EXPECT_EQ(ours.size(), texts.size());
@@ -182,6 +196,9 @@ std::vector<TokCase> all_tok_cases() {
     }
   }
   std::sort(vocabs.begin(), vocabs.end());
+  for (const char* preset : {"tiny-qwen2", "tiny-llama", "tiny-qwen3"}) {
+    vocabs.emplace_back(preset);
+  }
   std::vector<TokCase> cases;
   for (const auto& v : vocabs) {
     for (const char* corpus : {"fixture", "multilingual", "peer"}) {
@@ -207,7 +224,7 @@ INSTANTIATE_TEST_SUITE_P(Peer, PeerTokenize,
 std::vector<TokCase> fixture_cases() {
   std::vector<TokCase> cases;
   for (const TokCase& c : all_tok_cases()) {
-    if (c.corpus == "fixture") {
+    if (c.corpus == "fixture" && !is_preset(c)) {
       cases.push_back(c);
     }
   }

@@ -59,6 +59,27 @@ std::filesystem::path work_dir() {
   return dir;
 }
 
+std::filesystem::path synth_cached(const std::string& name,
+                                   const std::string& args) {
+  namespace fs = std::filesystem;
+  const fs::path path = work_dir() / (name + ".gguf");
+  std::error_code ec;
+  const auto bin_time = fs::last_write_time(serve_bin(), ec);
+  if (!ec && fs::exists(path) && fs::last_write_time(path) > bin_time) {
+    return path;
+  }
+  const fs::path tmp = path.string() + ".tmp";
+  const std::string cmd = shell_quote(serve_bin()) + " model synth " + args +
+                          " --threads 2 -o " + shell_quote(tmp.string());
+  const CommandResult r = run_command(cmd + " >&2");
+  if (r.exit_code != 0) {
+    throw std::runtime_error("synth failed (" + std::to_string(r.exit_code) +
+                             "): " + cmd);
+  }
+  fs::rename(tmp, path);
+  return path;
+}
+
 nlohmann::json parse_json_output(const std::string& out) {
   auto whole = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
   if (!whole.is_discarded()) {

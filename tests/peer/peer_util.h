@@ -30,6 +30,11 @@ std::string llama_ref_bin();
 // Per-test scratch/cache directory under the build tree (created on demand).
 std::filesystem::path work_dir();
 
+// Runs `r1serve model synth ARGS -o work_dir()/NAME.gguf` unless that file
+// exists and is newer than r1serve; returns the model path.
+std::filesystem::path synth_cached(const std::string& name,
+                                   const std::string& args);
+
 // Parses a CLI's stdout as JSON: the whole text, or else its last non-empty
 // line. Throws std::runtime_error when neither parses.
 nlohmann::json parse_json_output(const std::string& out);

@@ -4,7 +4,17 @@
 // Thread contract: pure functions.
 #pragma once
 
+// GCC 12's AVX-512 intrinsics self-initialize "undefined" vectors, which
+// -Wuninitialized reports at their inlined use; the header is not ours.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
+#pragma GCC diagnostic pop
+#else
+#include <immintrin.h>
+#endif
 
 #include <cstdint>
 #include <cstring>

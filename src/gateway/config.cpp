@@ -1,0 +1,304 @@
+#include "gateway/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "gateway/yaml_reader.h"
+
+namespace r1::gateway {
+namespace {
+
+using std::chrono::milliseconds;
+constexpr Duration kMinInterval{100};
+constexpr Duration kMinDuration{1};
+constexpr int kMaxCount = 1000000;
+
+Status parse_pool(const YamlSection& s, PoolConfig& pool) {
+  R1_RETURN_IF_ERROR(s.check_keys({"name", "model", "replicas", "role", "args"}));
+  if (!s.has("name")) return config_error(s.key_path("name"), "required");
+  R1_RETURN_IF_ERROR(s.read_string("name", pool.name, true));
+  R1_RETURN_IF_ERROR(s.read_string("model", pool.model, false));
+  R1_RETURN_IF_ERROR(s.read_int("replicas", pool.replicas, 1, 64));
+  std::string role = "primary";
+  R1_RETURN_IF_ERROR(s.read_string("role", role, true));
+  if (role == "primary") {
+    pool.role = PoolRole::kPrimary;
+  } else if (role == "backup") {
+    pool.role = PoolRole::kBackup;
+  } else {
+    return config_error(s.key_path("role"), "must be 'primary' or 'backup', got '" + role + "'");
+  }
+  return s.read_strings("args", pool.args);
+}
+
+Status parse_pools(const YamlSection& root, std::vector<PoolConfig>& pools) {
+  if (!root.has("pools")) return Status();
+  YAML::Node list = root.get("pools");
+  if (!list.IsSequence()) {
+    return config_error("pools", std::string("expected a list, got ") + yaml_kind(list));
+  }
+  pools.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = "pools[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) {
+      return config_error(path, std::string("expected a mapping, got ") + yaml_kind(list[i]));
+    }
+    PoolConfig pool;
+    R1_RETURN_IF_ERROR(parse_pool(YamlSection(list[i], path), pool));
+    pools.push_back(std::move(pool));
+  }
+  return Status();
+}
+
+Status parse_ports(const YamlSection& s, PortsConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"listen", "admin"}));
+  R1_RETURN_IF_ERROR(s.read_int("listen", c.listen, 0, 65535));
+  return s.read_int("admin", c.admin, 0, 65535);
+}
+
+Status parse_health(const YamlSection& s, HealthConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"interval", "timeout", "healthy_threshold", "unhealthy_threshold",
+                                   "liveness_restart_after", "startup_grace", "path"}));
+  R1_RETURN_IF_ERROR(s.read_duration("interval", c.interval, kMinInterval));
+  R1_RETURN_IF_ERROR(s.read_duration("timeout", c.timeout, kMinDuration));
+  R1_RETURN_IF_ERROR(s.read_int("healthy_threshold", c.healthy_threshold, 1, 100));
+  R1_RETURN_IF_ERROR(s.read_int("unhealthy_threshold", c.unhealthy_threshold, 1, 100));
+  R1_RETURN_IF_ERROR(s.read_int("liveness_restart_after", c.liveness_restart_after, 1, 100));
+  R1_RETURN_IF_ERROR(s.read_duration("startup_grace", c.startup_grace, Duration{0}));
+  R1_RETURN_IF_ERROR(s.read_string("path", c.path, true));
+  if (c.path[0] != '/') return config_error(s.key_path("path"), "must start with '/'");
+  return Status();
+}
+
+Status parse_breaker(const YamlSection& s, BreakerConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys(
+      {"window", "error_rate_percent", "min_requests", "open_duration", "half_open_probes"}));
+  R1_RETURN_IF_ERROR(s.read_duration("window", c.window, std::chrono::seconds(1)));
+  R1_RETURN_IF_ERROR(s.read_double("error_rate_percent", c.error_rate_percent, 0.0, 100.0));
+  R1_RETURN_IF_ERROR(s.read_int("min_requests", c.min_requests, 1, kMaxCount));
+  R1_RETURN_IF_ERROR(s.read_duration("open_duration", c.open_duration, kMinDuration));
+  return s.read_int("half_open_probes", c.half_open_probes, 1, 1000);
+}
+
+Status parse_outlier(const YamlSection& s, OutlierConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"consecutive_5xx", "consecutive_connect_failures",
+                                   "base_ejection_time", "max_ejection_time", "max_ejection_percent"}));
+  R1_RETURN_IF_ERROR(s.read_int("consecutive_5xx", c.consecutive_5xx, 1, kMaxCount));
+  R1_RETURN_IF_ERROR(s.read_int("consecutive_connect_failures", c.consecutive_connect_failures, 1, kMaxCount));
+  R1_RETURN_IF_ERROR(s.read_duration("base_ejection_time", c.base_ejection_time, kMinDuration));
+  R1_RETURN_IF_ERROR(s.read_duration("max_ejection_time", c.max_ejection_time, kMinDuration));
+  return s.read_int("max_ejection_percent", c.max_ejection_percent, 0, 100);
+}
+
+Status parse_retries(const YamlSection& s, RetryConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"max_attempts", "budget_percent", "min_retries"}));
+  R1_RETURN_IF_ERROR(s.read_int("max_attempts", c.max_attempts, 1, 10));
+  R1_RETURN_IF_ERROR(s.read_double("budget_percent", c.budget_percent, 0.0, 100.0));
+  return s.read_int("min_retries", c.min_retries, 0, kMaxCount);
+}
+
+Status parse_stream(const YamlSection& s, StreamConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"continuation", "per_token_timeout"}));
+  R1_RETURN_IF_ERROR(s.read_bool("continuation", c.continuation));
+  return s.read_duration("per_token_timeout", c.per_token_timeout, kMinInterval);
+}
+
+Status parse_rollout(const YamlSection& s, RolloutConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"canary_percent", "analysis_window"}));
+  R1_RETURN_IF_ERROR(s.read_int("canary_percent", c.canary_percent, 0, 100));
+  return s.read_duration("analysis_window", c.analysis_window, std::chrono::seconds(1));
+}
+
+Status parse_supervisor(const YamlSection& s, SupervisorConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"binary", "backoff_base", "backoff_max", "crash_loop_count",
+                                   "crash_loop_window", "stop_grace"}));
+  R1_RETURN_IF_ERROR(s.read_string("binary", c.binary, false));
+  R1_RETURN_IF_ERROR(s.read_duration("backoff_base", c.backoff_base, kMinDuration));
+  R1_RETURN_IF_ERROR(s.read_duration("backoff_max", c.backoff_max, kMinDuration));
+  R1_RETURN_IF_ERROR(s.read_int("crash_loop_count", c.crash_loop_count, 1, 1000));
+  R1_RETURN_IF_ERROR(s.read_duration("crash_loop_window", c.crash_loop_window, kMinDuration));
+  return s.read_duration("stop_grace", c.stop_grace, Duration{0});
+}
+
+// Applies `parse` to the child mapping `key` of `root`.
+template <typename T, typename F>
+Status parse_section(const YamlSection& root, std::string_view key, T& out, F parse) {
+  R1_ASSIGN_OR_RETURN(YamlSection s, root.section(key));
+  return parse(s, out);
+}
+
+Status parse_root(const YamlSection& root, GatewayConfig& c) {
+  R1_RETURN_IF_ERROR(root.check_keys({"pools", "ports", "health", "breaker", "outlier", "retries",
+                                      "stream", "rollout", "supervisor", "test_mode"}));
+  R1_RETURN_IF_ERROR(parse_pools(root, c.pools));
+  R1_RETURN_IF_ERROR(parse_section(root, "ports", c.ports, parse_ports));
+  R1_RETURN_IF_ERROR(parse_section(root, "health", c.health, parse_health));
+  R1_RETURN_IF_ERROR(parse_section(root, "breaker", c.breaker, parse_breaker));
+  R1_RETURN_IF_ERROR(parse_section(root, "outlier", c.outlier, parse_outlier));
+  R1_RETURN_IF_ERROR(parse_section(root, "retries", c.retries, parse_retries));
+  R1_RETURN_IF_ERROR(parse_section(root, "stream", c.stream, parse_stream));
+  R1_RETURN_IF_ERROR(parse_section(root, "rollout", c.rollout, parse_rollout));
+  R1_RETURN_IF_ERROR(parse_section(root, "supervisor", c.supervisor, parse_supervisor));
+  return root.read_bool("test_mode", c.test_mode);
+}
+
+Status validate_pools(const std::vector<PoolConfig>& pools, bool require_model) {
+  if (pools.empty()) return config_error("pools", "at least one pool is required");
+  std::set<std::string> names;
+  bool has_primary = false;
+  for (size_t i = 0; i < pools.size(); ++i) {
+    const std::string path = "pools[" + std::to_string(i) + "]";
+    const PoolConfig& p = pools[i];
+    if (p.name.empty()) return config_error(path + ".name", "required");
+    if (!names.insert(p.name).second) {
+      return config_error(path + ".name", "duplicate pool name '" + p.name + "'");
+    }
+    if (require_model && p.model.empty()) return config_error(path + ".model", "required");
+    if (p.replicas < 1) return config_error(path + ".replicas", "must be >= 1");
+    has_primary = has_primary || p.role == PoolRole::kPrimary;
+  }
+  if (!has_primary) return config_error("pools", "no pool has role 'primary'");
+  return Status();
+}
+
+}  // namespace
+
+const char* pool_role_name(PoolRole role) {
+  return role == PoolRole::kPrimary ? "primary" : "backup";
+}
+
+Result<Duration> parse_duration(std::string_view text, std::string_view key) {
+  const std::string k(key);
+  const std::string t(text);
+  size_t i = 0;
+  while (i < t.size() && (std::isdigit(static_cast<unsigned char>(t[i])) || t[i] == '.')) ++i;
+  if (i == 0) return config_error(k, "expected a duration like '250ms', '30s', '5m', got '" + t + "'");
+  const std::string number = t.substr(0, i);
+  const std::string unit = t.substr(i);
+  if (number.find('.') != number.rfind('.') || number == "." || number.size() > 15) {
+    return config_error(k, "bad number in duration '" + t + "'");
+  }
+  double scale = 0;
+  if (unit == "ms") scale = 1;
+  else if (unit == "s") scale = 1e3;
+  else if (unit == "m") scale = 60e3;
+  else if (unit == "h") scale = 3600e3;
+  else if (unit.empty()) return config_error(k, "duration '" + t + "' needs a unit (ms, s, m, h)");
+  else return config_error(k, "unknown duration unit '" + unit + "' in '" + t + "' (ms, s, m, h)");
+  const double ms = std::stod(number) * scale;
+  if (ms > 1e12) return config_error(k, "duration '" + t + "' is too long");
+  if (ms != std::floor(ms)) return config_error(k, "duration '" + t + "' is finer than 1ms");
+  return Duration(static_cast<int64_t>(ms));
+}
+
+std::string format_duration(Duration d) {
+  const int64_t ms = d.count();
+  auto fmt = [](double v, const char* unit) {
+    std::ostringstream os;
+    os << v << unit;
+    return os.str();
+  };
+  if (ms != 0 && ms % 3600000 == 0) return fmt(static_cast<double>(ms / 3600000), "h");
+  if (ms != 0 && ms % 60000 == 0) return fmt(static_cast<double>(ms / 60000), "m");
+  if (ms >= 1000) return fmt(static_cast<double>(ms) / 1000.0, "s");
+  return fmt(static_cast<double>(ms), "ms");
+}
+
+GatewayConfig default_config() {
+  GatewayConfig c;
+  PoolConfig pool;
+  pool.name = "default";
+  c.pools.push_back(pool);
+  return c;
+}
+
+Status validate(const GatewayConfig& c, bool require_model) {
+  R1_RETURN_IF_ERROR(validate_pools(c.pools, require_model));
+  if (c.ports.listen != 0 && c.ports.listen == c.ports.admin) {
+    return config_error("ports.admin", "must differ from ports.listen");
+  }
+  if (c.health.interval < kMinInterval) return config_error("health.interval", "must be >= 100ms");
+  if (c.health.timeout >= c.health.interval) {
+    return config_error("health.timeout", "must be < health.interval (" +
+                                              format_duration(c.health.interval) + ")");
+  }
+  if (c.outlier.max_ejection_time < c.outlier.base_ejection_time) {
+    return config_error("outlier.max_ejection_time", "must be >= outlier.base_ejection_time");
+  }
+  if (c.supervisor.backoff_max < c.supervisor.backoff_base) {
+    return config_error("supervisor.backoff_max", "must be >= supervisor.backoff_base");
+  }
+  return Status();
+}
+
+Result<GatewayConfig> parse_config(std::string_view yaml_text) {
+  GatewayConfig c;
+  c.pools.clear();
+  try {
+    YAML::Node root = YAML::Load(std::string(yaml_text));
+    R1_RETURN_IF_ERROR(parse_root(YamlSection(root, ""), c));
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, std::string("yaml: ") + e.what());
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, std::string("config: ") + e.what());
+  }
+  R1_RETURN_IF_ERROR(validate(c));
+  return c;
+}
+
+Result<GatewayConfig> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::kNotFound, "cannot open gateway config '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto config = parse_config(text.str());
+  if (!config.ok()) {
+    return make_error(config.error().code, config.error().message + " (" + path + ")");
+  }
+  return config;
+}
+
+std::string describe(const GatewayConfig& c) {
+  std::ostringstream os;
+  os << "gateway: listen :" << c.ports.listen << ", admin :" << c.ports.admin
+     << (c.test_mode ? ", TEST MODE (fault injection on)" : "") << "\n";
+  for (const PoolConfig& p : c.pools) {
+    os << "  pool " << p.name << " (" << pool_role_name(p.role) << "): " << p.replicas
+       << " x " << (p.model.empty() ? "<model unset>" : p.model);
+    for (const std::string& a : p.args) os << " " << a;
+    os << "\n";
+  }
+  const auto& h = c.health;
+  os << "  health: GET " << h.path << " every " << format_duration(h.interval) << ", timeout "
+     << format_duration(h.timeout) << ", healthy after " << h.healthy_threshold << ", unhealthy after "
+     << h.unhealthy_threshold << ", restart after " << h.liveness_restart_after
+     << " unanswered (grace " << format_duration(h.startup_grace) << ")\n";
+  const auto& b = c.breaker;
+  os << "  breaker: open when errors > " << b.error_rate_percent << "% of >= " << b.min_requests
+     << " requests in " << format_duration(b.window) << "; open " << format_duration(b.open_duration)
+     << ", " << b.half_open_probes << " half-open probes\n";
+  const auto& o = c.outlier;
+  os << "  outlier: eject after " << o.consecutive_5xx << " consecutive 5xx or "
+     << o.consecutive_connect_failures << " connect failures, for " << format_duration(o.base_ejection_time)
+     << " x n (max " << format_duration(o.max_ejection_time) << "), at most " << o.max_ejection_percent
+     << "% and never the last replica\n";
+  os << "  retries: " << c.retries.max_attempts << " attempts, budget " << c.retries.budget_percent
+     << "% (min " << c.retries.min_retries << ")\n";
+  os << "  stream: continuation " << (c.stream.continuation ? "on" : "off") << ", per-token timeout "
+     << format_duration(c.stream.per_token_timeout) << "\n";
+  os << "  rollout: canary " << c.rollout.canary_percent << "%, analysis window "
+     << format_duration(c.rollout.analysis_window) << "\n";
+  const auto& s = c.supervisor;
+  os << "  supervisor: " << (s.binary.empty() ? "<self>" : s.binary) << ", backoff "
+     << format_duration(s.backoff_base) << ".." << format_duration(s.backoff_max) << ", failed after "
+     << s.crash_loop_count << " crashes in " << format_duration(s.crash_loop_window) << ", stop grace "
+     << format_duration(s.stop_grace) << "\n";
+  return os.str();
+}
+
+}  // namespace r1::gateway

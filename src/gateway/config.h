@@ -1,0 +1,123 @@
+// GatewayConfig: the gateway's YAML configuration (pools per model version,
+// ports, health checking, circuit breaking, outlier ejection, retries,
+// stream continuation, rollout defaults, worker supervision).
+//
+// Parsing is strict: unknown keys, wrong types and out-of-range values are
+// errors whose message starts with the full key path, e.g.
+//   "pools[1].replicas: must be >= 1"
+//   "health.intervall: unknown key"
+// Durations are strings with a unit: "250ms", "30s", "1.5s", "5m", "1h".
+//
+// Thread contract: value types and pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "gateway/clock.h"
+
+namespace r1::gateway {
+
+enum class PoolRole { kPrimary, kBackup };
+
+const char* pool_role_name(PoolRole role);
+
+// One model version served by `replicas` identical worker processes.
+struct PoolConfig {
+  std::string name;                  // unique; the "version" in routing
+  std::string model;                 // GGUF path, required in a file
+  int replicas = 1;                  // >= 1
+  PoolRole role = PoolRole::kPrimary;
+  std::vector<std::string> args;     // extra worker argv (after the binary)
+};
+
+struct PortsConfig {
+  int listen = 8080;  // client traffic
+  int admin = 8081;   // metrics, rollout control
+};
+
+struct HealthConfig {
+  Duration interval = std::chrono::seconds(30);  // >= 100ms
+  Duration timeout = std::chrono::seconds(2);    // < interval
+  int healthy_threshold = 2;     // successes to go unhealthy -> healthy
+  int unhealthy_threshold = 3;   // failures to go healthy -> unhealthy
+  int liveness_restart_after = 3;  // consecutive no-answer probes -> restart
+  Duration startup_grace = std::chrono::seconds(120);  // no liveness kills before first answer
+  std::string path = "/ready";
+};
+
+struct BreakerConfig {
+  Duration window = std::chrono::seconds(30);
+  double error_rate_percent = 5.0;  // opens when rate > this
+  int min_requests = 20;            // in the window, before the rate counts
+  Duration open_duration = std::chrono::seconds(30);
+  int half_open_probes = 3;
+};
+
+struct OutlierConfig {
+  int consecutive_5xx = 5;
+  int consecutive_connect_failures = 3;
+  Duration base_ejection_time = std::chrono::seconds(30);
+  Duration max_ejection_time = std::chrono::seconds(300);
+  int max_ejection_percent = 50;
+};
+
+struct RetryConfig {
+  int max_attempts = 2;          // including the first try
+  double budget_percent = 20.0;  // retries / active requests
+  int min_retries = 3;           // always allowed concurrently
+};
+
+struct StreamConfig {
+  bool continuation = true;  // resume a broken stream on another replica
+  Duration per_token_timeout = std::chrono::seconds(30);
+};
+
+struct RolloutConfig {
+  int canary_percent = 5;
+  Duration analysis_window = std::chrono::minutes(5);
+};
+
+struct SupervisorConfig {
+  std::string binary;  // worker executable; empty = the gateway's own
+  Duration backoff_base = std::chrono::seconds(1);
+  Duration backoff_max = std::chrono::seconds(30);
+  int crash_loop_count = 5;  // crashes within crash_loop_window -> failed
+  Duration crash_loop_window = std::chrono::minutes(5);
+  Duration stop_grace = std::chrono::seconds(30);
+};
+
+struct GatewayConfig {
+  std::vector<PoolConfig> pools;
+  PortsConfig ports;
+  HealthConfig health;
+  BreakerConfig breaker;
+  OutlierConfig outlier;
+  RetryConfig retries;
+  StreamConfig stream;
+  RolloutConfig rollout;
+  SupervisorConfig supervisor;
+  bool test_mode = false;  // enables fault-injection flags on workers
+};
+
+// "250ms", "30s", "1.5s", "5m", "1h" -> milliseconds. Errors name `key`.
+Result<Duration> parse_duration(std::string_view text, std::string_view key = "duration");
+// 1500ms -> "1.5s", 300000ms -> "5m".
+std::string format_duration(Duration d);
+
+// Defaults for running without a file: one primary pool "default" with one
+// replica whose `model` is empty (the caller fills it in from the CLI).
+GatewayConfig default_config();
+
+Result<GatewayConfig> parse_config(std::string_view yaml_text);
+Result<GatewayConfig> load_config_file(const std::string& path);
+
+// Cross-field checks (also run by parse_config); errors name the key.
+Status validate(const GatewayConfig& config, bool require_model = true);
+
+// Multi-line human-readable summary.
+std::string describe(const GatewayConfig& config);
+
+}  // namespace r1::gateway

@@ -1,0 +1,79 @@
+// The scalar attention kernels and the run-time choice of path.
+#include "model/attention_kernels.h"
+
+#include <atomic>
+#include <vector>
+
+#include "core/check.h"
+#include "tensor/half.h"
+
+namespace r1::model {
+namespace {
+
+// fp16 -> fp32 for all 65536 bit patterns (as ggml's table).
+const float* fp16_table() {
+  static const std::vector<float> kTable = [] {
+    std::vector<float> t(65536);
+    for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
+    return t;
+  }();
+  return kTable.data();
+}
+
+void to_fp16_scalar(const float* x, uint16_t* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(x[i]);
+}
+
+void round_weights_scalar(const float* e, float w, float* p, int64_t n) {
+  const float* table = fp16_table();
+  for (int64_t i = 0; i < n; ++i) p[i] = table[fp32_to_fp16(e[i] * w)];
+}
+
+void v_sum_scalar(const VSumArgs& a) {
+  const float* table = fp16_table();
+  for (int64_t j = 0; j < a.n_rows; ++j) {
+    const uint16_t* v = a.v + j * a.v_stride;
+    for (int64_t h = 0; h < a.n_heads; ++h) {
+      const float w = a.p[h * a.p_stride + j];
+      float* acc = a.acc + h * a.d;
+      for (int64_t i = 0; i < a.d; ++i) acc[i] += w * table[v[i]];
+    }
+  }
+}
+
+constexpr AttentionKernels kScalarKernels{to_fp16_scalar, round_weights_scalar, v_sum_scalar};
+
+AttentionPath best_path() {
+  return attention_path_supported(AttentionPath::kF16c) ? AttentionPath::kF16c : AttentionPath::kScalar;
+}
+
+std::atomic<AttentionPath>& path_slot() {
+  static std::atomic<AttentionPath> slot{best_path()};
+  return slot;
+}
+
+}  // namespace
+
+bool attention_path_supported(AttentionPath path) {
+  if (path == AttentionPath::kScalar) return true;
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
+#endif
+}
+
+AttentionPath attention_path() { return path_slot().load(std::memory_order_relaxed); }
+
+void set_attention_path(AttentionPath path) {
+  CHECK(attention_path_supported(path)) << "attention path not supported by this CPU";
+  path_slot().store(path, std::memory_order_relaxed);
+}
+
+const AttentionKernels& attention_kernels(AttentionPath path) {
+  if (path == AttentionPath::kScalar) return kScalarKernels;
+  CHECK(attention_path_supported(path));
+  return attention_kernels_f16c();
+}
+
+}  // namespace r1::model

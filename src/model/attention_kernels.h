@@ -1,0 +1,50 @@
+// The small float kernels of attention (internal to src/model): fp32 -> fp16
+// rounding of the query, fp16 rounding of the softmax weights, and the
+// weighted sum of fp16 V rows. Two paths: a portable scalar one and an
+// F16C/AVX2/FMA one (attention_x86.cpp), chosen once at run time from the
+// CPU. Both give bitwise identical results for finite inputs: conversions
+// round to nearest even, and a product of two fp16 values is exact in fp32,
+// so an FMA equals the scalar multiply-then-add and each output lane sums
+// its rows in the same order.
+//
+// Thread contract: pure functions over caller-owned buffers;
+// set_attention_path() is for start-up and tests only.
+#pragma once
+
+#include <cstdint>
+
+namespace r1::model {
+
+// acc[h * d + i] += p[h * p_stride + j] * fp32(v[j * v_stride + i])
+// for j < n_rows, h < n_heads, i < d; rows are summed in order j = 0, 1, ...
+struct VSumArgs {
+  const uint16_t* v = nullptr;  // first row (fp16)
+  int64_t v_stride = 0;         // elements between rows
+  int64_t n_rows = 0;
+  const float* p = nullptr;     // weights, already rounded to fp16 values
+  int64_t p_stride = 0;
+  int64_t n_heads = 0;
+  int64_t d = 0;
+  float* acc = nullptr;         // [n_heads][d]
+};
+
+struct AttentionKernels {
+  // y[i] = fp16(x[i])
+  void (*to_fp16)(const float* x, uint16_t* y, int64_t n) = nullptr;
+  // p[i] = fp32(fp16(e[i] * w))
+  void (*round_weights)(const float* e, float w, float* p, int64_t n) = nullptr;
+  void (*v_sum)(const VSumArgs& a) = nullptr;
+};
+
+enum class AttentionPath { kScalar, kF16c };
+
+bool attention_path_supported(AttentionPath path);
+AttentionPath attention_path();              // the one attend() uses
+void set_attention_path(AttentionPath path);  // CHECKs it is supported
+const AttentionKernels& attention_kernels(AttentionPath path);
+
+// The x86 path (attention_x86.cpp, built with -mf16c -mavx2 -mfma); call
+// only when attention_path_supported(kF16c).
+const AttentionKernels& attention_kernels_f16c();
+
+}  // namespace r1::model

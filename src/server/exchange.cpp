@@ -1,0 +1,133 @@
+#include "server/exchange.h"
+
+#include <string_view>
+
+namespace r1::server {
+
+GenerationExchange::GenerationExchange(ExchangeParams params) : p_(std::move(params)) {
+  CHECK(p_.channel != nullptr);
+  CHECK(p_.metrics != nullptr);
+  completed_.want_logprobs = p_.want_logprobs;
+}
+
+void GenerationExchange::begin() {
+  std::vector<Op> held;
+  std::lock_guard<std::mutex> lock(mu_);
+  CHECK(!begun_);
+  begun_ = true;
+  if (p_.stream) {
+    HttpResponse head;
+    head.content_type = "text/event-stream";
+    head.headers = p_.headers;
+    head.headers.emplace_back("Cache-Control", "no-cache");
+    p_.channel->start_stream(std::move(head));
+  }
+  held.swap(held_);
+  for (Op& op : held) op(*p_.channel);
+}
+
+void GenerationExchange::output(Op op) {
+  if (begun_) {
+    op(*p_.channel);
+  } else {
+    held_.push_back(std::move(op));
+  }
+}
+
+void GenerationExchange::record_token_timing() {
+  const Clock::time_point now = Clock::now();
+  if (!have_token_) {
+    p_.metrics->time_to_first_token.observe(std::chrono::duration<double>(now - p_.received).count());
+  } else {
+    p_.metrics->inter_token_latency.observe(std::chrono::duration<double>(now - last_token_).count());
+  }
+  have_token_ = true;
+  last_token_ = now;
+}
+
+void GenerationExchange::on_token(const TokenEvent& event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (done_) return;
+  record_token_timing();
+  StreamDelta delta;
+  if (p_.split_reasoning) {
+    delta.reasoning = event.reasoning;
+    delta.content = event.content;
+  } else {
+    delta.content = event.text;
+  }
+  if (p_.want_logprobs && event.logprob) delta.logprob = event.logprob;
+  if (!p_.stream) {
+    completed_.reasoning += delta.reasoning;
+    completed_.content += delta.content;
+    if (delta.logprob) completed_.logprobs.push_back(std::move(*delta.logprob));
+    return;
+  }
+  const bool empty = delta.reasoning.empty() && delta.content.empty() && !delta.logprob;
+  if (empty && sent_role_) return;
+  if (!sent_role_ && p_.meta.endpoint == Endpoint::kChat) delta.role = true;
+  sent_role_ = true;
+  std::string chunk = render_stream_delta(p_.meta, delta);
+  output([chunk = std::move(chunk)](ResponseChannel& ch) mutable { ch.write(std::move(chunk)); });
+}
+
+void GenerationExchange::on_finish(const FinishEvent& event) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (done_) return;
+  p_.metrics->record_finish(event);
+  if (p_.stream) {
+    std::string tail;
+    if (!sent_role_ && p_.meta.endpoint == Endpoint::kChat) {
+      StreamDelta role;
+      role.role = true;
+      tail += render_stream_delta(p_.meta, role);
+    }
+    tail += render_stream_finish(p_.meta, event);
+    if (p_.include_usage) tail += render_stream_usage(p_.meta, event.usage);
+    tail += kSseDone;
+    output([tail = std::move(tail)](ResponseChannel& ch) mutable {
+      ch.write(std::move(tail));
+      ch.end_stream();
+    });
+  } else {
+    completed_.finish = event;
+    HttpResponse r;
+    r.headers = p_.headers;
+    r.body = render_completed(p_.meta, completed_);
+    output([r = std::move(r)](ResponseChannel& ch) mutable { ch.respond(std::move(r)); });
+  }
+  finish_request(200);
+}
+
+void GenerationExchange::on_error(const Error& error) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (done_) return;
+  const ApiError api = api_error_from(error);
+  if (p_.stream) {
+    std::string tail = render_stream_error(api) + std::string(kSseDone);
+    output([tail = std::move(tail)](ResponseChannel& ch) mutable {
+      ch.write(std::move(tail));
+      ch.end_stream();
+    });
+    finish_request(200);
+    return;
+  }
+  HttpResponse r;
+  r.status = api.http_status;
+  r.headers = p_.headers;
+  r.body = render_error(api);
+  output([r = std::move(r)](ResponseChannel& ch) mutable { ch.respond(std::move(r)); });
+  finish_request(api.http_status);
+}
+
+void GenerationExchange::finish_request(int status) {
+  done_ = true;
+  p_.metrics->requests.with({p_.endpoint_label, std::to_string(status)}).inc();
+  p_.metrics->request_duration.observe(seconds_since(p_.received));
+  // on_done before begin() would run too early: hold it with the output.
+  output([done = std::move(p_.on_done)](ResponseChannel&) {
+    if (done) done();
+  });
+}
+
+}  // namespace r1::server

@@ -1,0 +1,68 @@
+// One generation request in flight: the StreamSink the backend calls,
+// turning events into an OpenAI response (SSE chunks or one JSON body) on a
+// ResponseChannel, and recording the request's metrics.
+//
+// Thread contract: the backend calls the StreamSink methods (serialized);
+// begin() is called once by the router after submit() succeeded, possibly
+// concurrently with them: output produced before begin() is held and sent
+// by begin(), in order. `on_done` runs once, after the terminal output.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.h"
+#include "server/backend.h"
+#include "server/http_types.h"
+#include "server/openai_render.h"
+#include "server/server_metrics.h"
+
+namespace r1::server {
+
+struct ExchangeParams {
+  ResponseMeta meta;
+  bool stream = false;
+  bool include_usage = false;
+  bool split_reasoning = true;
+  bool want_logprobs = false;
+  std::string endpoint_label;  // for r1serve_requests_total
+  std::vector<std::pair<std::string, std::string>> headers;  // CORS etc.
+  Clock::time_point received;
+  std::shared_ptr<ResponseChannel> channel;
+  ServerMetrics* metrics = nullptr;
+  std::function<void()> on_done;
+};
+
+class GenerationExchange final : public StreamSink {
+ public:
+  explicit GenerationExchange(ExchangeParams params);
+
+  void begin();
+
+  void on_token(const TokenEvent& event) override;
+  void on_finish(const FinishEvent& event) override;
+  void on_error(const Error& error) override;
+
+ private:
+  using Op = std::function<void(ResponseChannel&)>;
+  // Runs `op` on the channel now, or holds it until begin().
+  void output(Op op);
+  void finish_request(int status);
+  void record_token_timing();
+
+  ExchangeParams p_;
+  std::mutex mu_;
+  bool begun_ = false;
+  bool done_ = false;
+  std::vector<Op> held_;
+  bool sent_role_ = false;
+  bool have_token_ = false;
+  Clock::time_point last_token_;
+  Completed completed_;  // non-stream accumulation
+};
+
+}  // namespace r1::server

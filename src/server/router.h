@@ -1,0 +1,84 @@
+// Transport-neutral request handling for `r1serve serve`: authentication
+// (Bearer API keys), CORS, routing, request validation, admission (429 when
+// the backend's queue is full), in-flight tracking and graceful drain.
+//
+// Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models,
+// POST /api/predict, GET /health, GET /ready, GET /metrics, OPTIONS * (CORS
+// preflight).
+//
+// Thread contract: all methods are safe from any thread. handle() answers
+// on the channel either before returning or later from a backend thread.
+// The backend must outlive the Router.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/clock.h"
+#include "server/backend.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+#include "server/openai_types.h"
+#include "server/server_config.h"
+#include "server/server_metrics.h"
+
+namespace r1::server {
+
+class Router {
+ public:
+  Router(const ServerConfig& config, std::shared_ptr<Backend> backend);
+  Router(const Router&) = delete;
+  Router& operator=(const Router&) = delete;
+
+  void handle(const HttpRequest& request, std::shared_ptr<ResponseChannel> channel);
+
+  // Readiness turns 503 and new generation requests get 503; requests in
+  // flight continue.
+  void drain();
+  bool draining() const { return draining_.load(); }
+  // Waits until no generation is in flight; false if `grace` ran out.
+  bool wait_idle(std::chrono::milliseconds grace);
+  // Cancels every generation in flight.
+  void cancel_all();
+  int64_t in_flight() const;
+
+  metrics::Registry& registry() { return registry_; }
+  ServerMetrics& metrics() { return metrics_; }
+
+ private:
+  struct Ctx;
+  void route(Ctx& ctx);
+  void respond(Ctx& ctx, HttpResponse response);
+  void respond_error(Ctx& ctx, const ApiError& error);
+  bool authorized(const HttpRequest& request) const;
+  void preflight(Ctx& ctx);
+  void get_ready(Ctx& ctx);
+  void get_metrics(Ctx& ctx);
+  void generate(Ctx& ctx, Endpoint endpoint);
+  void start(Ctx& ctx, ApiRequest request);
+  std::string cors_origin(const std::string& origin) const;
+  std::string next_id(Endpoint endpoint);
+  void finished(uint64_t key);
+
+  const ServerConfig config_;
+  const std::shared_ptr<Backend> backend_;
+  const std::string model_id_;
+  const int64_t created_;
+  ParseLimits limits_;
+  metrics::Registry registry_;
+  ServerMetrics metrics_;
+  std::atomic<bool> draining_{false};
+  std::atomic<uint64_t> next_id_{1};
+
+  mutable std::mutex mu_;
+  std::condition_variable idle_cv_;
+  std::map<uint64_t, RequestHandle> in_flight_;  // exchange key -> backend handle
+};
+
+}  // namespace r1::server
