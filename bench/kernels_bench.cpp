@@ -33,15 +33,12 @@ void bm_matvec(benchmark::State& state, DType t, Isa isa, bool cold) {
   set_isa(isa);
   const size_t row_bytes = dtype_row_bytes(t, kCols);
   const size_t mat_bytes = row_bytes * kRows;
-  // One quantized matrix, then copies of it (the bytes do not matter for speed).
-  std::vector<uint8_t> one(mat_bytes);
-  const auto src = gaussian(kCols, 1);
-  for (int64_t r = 0; r < kRows; ++r) {
-    quant_ops(t, Isa::kScalar).from_float(src.data(), one.data() + r * row_bytes, kCols);
-  }
+  // Copies of one quantized row (the values do not matter for speed).
+  std::vector<uint8_t> row(row_bytes);
+  quant_ops(t, Isa::kScalar).from_float(gaussian(kCols, 1).data(), row.data(), kCols);
   const size_t copies = cold ? (kColdBytes + mat_bytes - 1) / mat_bytes + 1 : 1;
   std::vector<uint8_t> mats(mat_bytes * copies);
-  for (size_t c = 0; c < copies; ++c) std::memcpy(mats.data() + c * mat_bytes, one.data(), mat_bytes);
+  for (size_t r = 0; r < kRows * copies; ++r) std::memcpy(mats.data() + r * row_bytes, row.data(), row_bytes);
   const auto x = gaussian(kCols, 2);
   std::vector<float> y(kRows);
   size_t c = 0;

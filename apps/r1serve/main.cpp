@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "app_config.h"
+#include "cmd_bench.h"
 #include "common.h"
 #include "core/log.h"
 
@@ -22,6 +23,7 @@ struct Config {
   SynthConfig synth;
   TokenizeConfig tokenize;
   EvalConfig eval;
+  BenchConfig bench;
 };
 
 struct Commands {
@@ -32,6 +34,7 @@ struct Commands {
   CLI::App* synth = nullptr;
   CLI::App* tokenize = nullptr;
   CLI::App* eval = nullptr;
+  CLI::App* bench = nullptr;
 };
 
 Commands declare(CLI::App& app, Config& c) {
@@ -48,11 +51,13 @@ Commands declare(CLI::App& app, Config& c) {
   cmd.synth = add_synth_command(*cmd.model, c.synth);
   cmd.tokenize = add_tokenize_command(app, c.tokenize);
   cmd.eval = add_eval_command(app, c.eval);
+  cmd.bench = add_bench_command(app, c.bench);
   return cmd;
 }
 
 int dispatch(const Commands& cmd, const Config& c) {
-  for (CLI::App* sub : {cmd.run, cmd.chat, cmd.inspect, cmd.synth, cmd.tokenize, cmd.eval}) {
+  for (CLI::App* sub : {cmd.run, cmd.chat, cmd.inspect, cmd.synth, cmd.tokenize, cmd.eval,
+                        cmd.bench}) {
     if (sub->parsed()) remember_config(*sub);
   }
   if (cmd.run->parsed()) return run_command(c.run);
@@ -61,6 +66,7 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.synth->parsed()) return synth_command(c.synth);
   if (cmd.tokenize->parsed()) return tokenize_command(c.tokenize);
   if (cmd.eval->parsed()) return eval_command(c.eval);
+  if (cmd.bench->parsed()) return bench_command(c.bench);
   std::fprintf(stderr, "error: no command given (see --help)\n");
   return kExitUsage;
 }

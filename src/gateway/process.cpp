@@ -32,11 +32,21 @@ std::string resolve_executable(const std::string& name) {
   return name;  // exec reports ENOENT
 }
 
+// Everything the child needs, prepared before fork.
+struct ChildSetup {
+  const char* path;
+  char* const* argv;
+  int log_fd;  // -1: inherit stdout/stderr
+  int err_fd;  // CLOEXEC pipe for the exec errno
+  pid_t parent;
+};
+
 // Runs in the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void child_exec(const char* path, char* const* argv, int log_fd, int err_fd, pid_t parent) {
+[[noreturn]] void child_exec(const ChildSetup& c) {
+  const int log_fd = c.log_fd, err_fd = c.err_fd;
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  if (::getppid() != parent) ::_exit(126);  // parent died before prctl
+  if (::getppid() != c.parent) ::_exit(126);  // parent died before prctl
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -51,7 +61,7 @@ std::string resolve_executable(const std::string& name) {
   // which is CLOEXEC and closes on a successful exec.
   if (err_fd > 3) ::close_range(3, static_cast<unsigned>(err_fd) - 1, 0);
   ::close_range(static_cast<unsigned>(err_fd) + 1, ~0U, 0);
-  ::execv(path, argv);
+  ::execv(c.path, c.argv);
   const int e = errno;
   ssize_t ignored = ::write(err_fd, &e, sizeof(e));
   (void)ignored;
@@ -96,7 +106,7 @@ Result<pid_t> spawn_process(const SpawnParams& params) {
   }
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
-  if (pid == 0) child_exec(path.c_str(), argv.data(), log_fd, pipe_fds[1], parent);
+  if (pid == 0) child_exec(ChildSetup{path.c_str(), argv.data(), log_fd, pipe_fds[1], parent});
   const int fork_errno = errno;
   ::close(pipe_fds[1]);
   if (log_fd >= 0) ::close(log_fd);
@@ -125,9 +135,11 @@ std::vector<std::string> terminate_groups(const std::vector<pid_t>& pids, Durati
   while (remaining > 0) {
     for (size_t i = 0; i < pids.size(); ++i) {
       int status = 0;
-      if (done[i] || ::waitpid(pids[i], &status, WNOHANG) == 0) continue;
+      if (done[i]) continue;
+      const pid_t r = ::waitpid(pids[i], &status, WNOHANG);
+      if (r == 0) continue;
       done[i] = true;  // reaped, or not our child any more (ECHILD)
-      exits[i] = describe_wait_status(status);
+      exits[i] = r < 0 ? "lost (not our child)" : describe_wait_status(status);
       ::kill(-pids[i], SIGKILL);  // stragglers left in its group
       --remaining;
     }

@@ -59,7 +59,7 @@ Status DefaultRouter::add_replica(const std::string& version, const ReplicaInfo&
   if (find_replica(replica.id, &other) != nullptr) {
     return make_error(ErrorCode::kInvalidArgument, "replica '" + replica.id + "' already added");
   }
-  v->replicas.push_back(Replica{replica, false, 0});
+  v->replicas.push_back(Replica{replica, false, 0, next_incarnation_++});
   v->outlier->add_replica(replica.id);
   return Status();
 }
@@ -74,6 +74,19 @@ Status DefaultRouter::remove_replica(const std::string& replica_id) {
   rs.erase(std::remove_if(rs.begin(), rs.end(), [&](const Replica& r) { return r.info.id == replica_id; }),
            rs.end());
   v->outlier->remove_replica(replica_id);
+  return Status();
+}
+
+Status DefaultRouter::set_endpoint(const std::string& replica_id, const std::string& host, int port) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Version* v = nullptr;
+  Replica* r = find_replica(replica_id, &v);
+  if (r == nullptr) return make_error(ErrorCode::kNotFound, "no replica '" + replica_id + "'");
+  r->info.host = host;
+  r->info.port = port;
+  r->healthy = false;
+  r->outstanding = 0;
+  r->incarnation = next_incarnation_++;
   return Status();
 }
 
@@ -174,42 +187,50 @@ Result<RouteDecision> DefaultRouter::pick(const RouteRequest& request) {
     if (!ticket.allowed) continue;
     Replica* r = choose(candidates, request.session_key);
     ++r->outstanding;
-    return RouteDecision{v.name, r->info, v.name == canary_, i != 0, ticket};
+    return RouteDecision{v.name, r->info, v.name == canary_, i != 0, ticket, r->incarnation};
   }
   return make_error(ErrorCode::kResourceExhausted, "no healthy replica can serve the request");
 }
+
+namespace {
+
+struct OutcomeMapping {
+  bool record = false;  // kCancelled is recorded nowhere
+  Outcome breaker = Outcome::kSuccess;
+  ReplicaOutcome replica = ReplicaOutcome::kSuccess;
+};
+
+OutcomeMapping map_outcome(RequestOutcome outcome) {
+  switch (outcome) {
+    case RequestOutcome::kSuccess:
+    case RequestOutcome::kClientError: return {true, Outcome::kSuccess, ReplicaOutcome::kSuccess};
+    case RequestOutcome::kServerError: return {true, Outcome::kError, ReplicaOutcome::kServerError};
+    case RequestOutcome::kConnectFailure: return {true, Outcome::kError, ReplicaOutcome::kConnectFailure};
+    case RequestOutcome::kTimeout: return {true, Outcome::kTimeout, ReplicaOutcome::kServerError};
+    case RequestOutcome::kCancelled: return {};
+  }
+  return {};
+}
+
+}  // namespace
 
 void DefaultRouter::release(const RouteDecision& decision, RequestOutcome outcome) {
   std::lock_guard<std::mutex> lock(mu_);
   Version* v = find_version(decision.version);
   if (v == nullptr) return;
   Version* owner = nullptr;
-  if (Replica* r = find_replica(decision.replica.id, &owner); r != nullptr && owner == v) {
+  Replica* r = find_replica(decision.replica.id, &owner);
+  // A pick from before a respawn (older incarnation) counts for the version
+  // only: the new process is not to blame for the old one's errors.
+  const bool current = r != nullptr && owner == v && r->incarnation == decision.incarnation;
+  if (current) {
     CHECK(r->outstanding > 0) << "release without pick: " << decision.replica.id;
     --r->outstanding;
   }
-  const std::string& id = decision.replica.id;
-  switch (outcome) {
-    case RequestOutcome::kSuccess:
-    case RequestOutcome::kClientError:
-      v->breaker->record(decision.ticket, Outcome::kSuccess);
-      v->outlier->record(id, ReplicaOutcome::kSuccess);
-      return;
-    case RequestOutcome::kServerError:
-      v->breaker->record(decision.ticket, Outcome::kError);
-      v->outlier->record(id, ReplicaOutcome::kServerError);
-      return;
-    case RequestOutcome::kConnectFailure:
-      v->breaker->record(decision.ticket, Outcome::kError);
-      v->outlier->record(id, ReplicaOutcome::kConnectFailure);
-      return;
-    case RequestOutcome::kTimeout:
-      v->breaker->record(decision.ticket, Outcome::kTimeout);
-      v->outlier->record(id, ReplicaOutcome::kServerError);
-      return;
-    case RequestOutcome::kCancelled:
-      return;
-  }
+  const OutcomeMapping m = map_outcome(outcome);
+  if (!m.record) return;
+  v->breaker->record(decision.ticket, m.breaker);
+  if (current) v->outlier->record(decision.replica.id, m.replica);
 }
 
 std::vector<ReplicaSnapshot> DefaultRouter::snapshot() const {

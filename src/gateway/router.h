@@ -61,6 +61,7 @@ struct RouteDecision {
   bool canary = false;    // served by the canary version
   bool fallback = false;  // not the version the split chose
   BreakerTicket ticket;
+  uint64_t incarnation = 0;  // the replica's endpoint generation
 };
 
 struct ReplicaSnapshot {
@@ -92,6 +93,10 @@ class DefaultRouter final : public Router {
                      std::unique_ptr<OutlierDetector> outlier);
   Status add_replica(const std::string& version, const ReplicaInfo& replica);
   Status remove_replica(const std::string& replica_id);
+  // The replica was respawned on a new endpoint: not healthy until the
+  // health checker says so, outstanding back to 0; releases of picks made
+  // before (older incarnation) still feed the breaker but not the counts.
+  Status set_endpoint(const std::string& replica_id, const std::string& host, int port);
   // From the health checker; unknown ids are ignored.
   void set_healthy(const std::string& replica_id, bool healthy);
   // Sends `percent` of sessions to `version` instead of the stable one.
@@ -110,6 +115,7 @@ class DefaultRouter final : public Router {
     ReplicaInfo info;
     bool healthy = false;
     int outstanding = 0;
+    uint64_t incarnation = 0;
   };
   struct Version {
     std::string name;
@@ -129,6 +135,7 @@ class DefaultRouter final : public Router {
   std::string canary_;
   int canary_percent_ = 0;
   uint64_t round_robin_ = 0;
+  uint64_t next_incarnation_ = 1;
   std::atomic<uint64_t> anonymous_ = 0;
 };
 

@@ -30,7 +30,10 @@ ProcessSupervisor::ProcessSupervisor(const Clock& clock, SupervisorOptions optio
   CHECK(options_.crash_loop_count >= 1);
 }
 
-ProcessSupervisor::~ProcessSupervisor() { stop_all(); }
+ProcessSupervisor::~ProcessSupervisor() {
+  set_event_callback(nullptr);  // its target may already be gone
+  stop_all();
+}
 
 Status ProcessSupervisor::add(const WorkerSpec& spec) {
   if (spec.name.empty()) return make_error(ErrorCode::kInvalidArgument, "worker: empty name");

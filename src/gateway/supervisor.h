@@ -23,8 +23,9 @@
 // crash_loop_window mark it kFailed: no more restarts, a kFailed event.
 // report_unresponsive() (from the health checker's liveness failures) kills
 // the group with SIGKILL; the exit is then handled as a crash.
-// report_ready() records the time from the crash to the replacement being
-// ready (status().last_recovery).
+// report_ready() records the time from the first crash since the worker was
+// last ready to a replacement being ready (status().last_recovery), so a
+// replica that needed several restarts reports its whole outage.
 //
 // Stopping: SIGTERM to every group, SIGKILL after stop_grace, then reap, so
 // no process is left behind.
@@ -117,7 +118,7 @@ class Supervisor {
 class ProcessSupervisor final : public Supervisor {
  public:
   ProcessSupervisor(const Clock& clock, SupervisorOptions options);
-  ~ProcessSupervisor() override;  // stop_all()
+  ~ProcessSupervisor() override;  // stop_all() without firing events
 
   Status add(const WorkerSpec& spec) override;
   Status remove(const std::string& name) override;

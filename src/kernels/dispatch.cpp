@@ -55,24 +55,35 @@ OpsTable with_overrides(const OpsTable& base, const x86::IsaOverride* ov, int co
   return t;
 }
 
-// Built on first use, which only happens after cpu_supports() said yes.
+OpsTable make_x86_table(Isa isa, const OpsTable& base, const x86::IsaOverride* (*overrides)(int*)) {
+  CHECK(cpu_supports(isa)) << "this CPU does not support " << isa_name(isa);
+  int n = 0;
+  const x86::IsaOverride* ov = overrides(&n);
+  return with_overrides(base, ov, n);
+}
+
 const OpsTable& avx2_table() {
-  static const OpsTable table = [] {
-    int n = 0;
-    const x86::IsaOverride* ov = x86::avx2_overrides(&n);
-    return with_overrides(scalar_table(), ov, n);
-  }();
+  static const OpsTable table = make_x86_table(Isa::kAvx2, scalar_table(), x86::avx2_overrides);
   return table;
 }
 
 const OpsTable& avx512_table() {
-  static const OpsTable table = [] {
-    int n = 0;
-    const x86::IsaOverride* ov = x86::avx512_overrides(&n);
-    return with_overrides(avx2_table(), ov, n);
-  }();
+  static const OpsTable table = make_x86_table(Isa::kAvx512, avx2_table(), x86::avx512_overrides);
   return table;
 }
+
+// Each SIMD table is a copy of the next-lower one (AVX-512 over AVX2 over
+// scalar) with the ops that ISA implements overridden. A table is built (and
+// the CPU checked) on its first use.
+const OpsTable& table_for(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx2: return avx2_table();
+    case Isa::kAvx512: return avx512_table();
+    default: return scalar_table();
+  }
+}
+#else
+const OpsTable& table_for(Isa) { return scalar_table(); }
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -134,20 +145,7 @@ void set_isa(Isa isa) {
 const QuantOps& quant_ops(DType t, Isa isa) {
   const uint32_t id = static_cast<uint32_t>(t);
   CHECK_LT(id, kMaxTypeId);
-  // Each SIMD table is a copy of the next-lower one (AVX-512 over AVX2 over
-  // scalar) with the ops that ISA implements overridden.
-  switch (isa) {
-#if defined(__x86_64__)
-    case Isa::kAvx2:
-      CHECK(cpu_supports(isa)) << "this CPU does not support " << isa_name(isa);
-      return avx2_table()[id];
-    case Isa::kAvx512:
-      CHECK(cpu_supports(isa)) << "this CPU does not support " << isa_name(isa);
-      return avx512_table()[id];
-#endif
-    default:
-      return scalar_table()[id];
-  }
+  return table_for(isa)[id];
 }
 
 }  // namespace r1::kernels

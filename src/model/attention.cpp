@@ -72,15 +72,18 @@ Pair pair_at(const Plan& p, int64_t pair, const Buffers& b) {
 }
 
 // Calls fn(rows, first, last) for each run of positions [first, last) of
-// [begin, end) that is contiguous in one block; rows points at `first`.
-template <typename Fn>
-void for_each_run(const KvCache& cache, bool values, int64_t layer, int64_t off, int64_t begin, int64_t end, Fn fn) {
+// chunk c that is contiguous in one block; rows points at K (or V, kValues)
+// of position `first` and the pair's kv head.
+template <bool kValues, typename Fn>
+void for_each_run(const Plan& p, const Pair& w, int64_t c, Fn fn) {
+  const KvCache& cache = *w.cache;
   const int64_t bs = cache.block_size(), row = cache.row_size();
-  for (int64_t j = begin; j < end;) {
+  const int64_t end = std::min(w.n_kv, (c + 1) * kChunk);
+  for (int64_t j = c * kChunk; j < end;) {
     const int64_t b = j / bs;
     const int64_t last = std::min(end, (b + 1) * bs);
-    const uint16_t* block = values ? cache.v_block(layer, b) : cache.k_block(layer, b);
-    fn(block + (j - b * bs) * row + off, j, last);
+    const uint16_t* block = kValues ? cache.v_block(p.in->layer, b) : cache.k_block(p.in->layer, b);
+    fn(block + (j - b * bs) * row + w.kv_off, j, last);
     j = last;
   }
 }
@@ -90,7 +93,7 @@ void for_each_run(const KvCache& cache, bool values, int64_t layer, int64_t off,
 void chunk_scores(const Plan& p, const Pair& w, int64_t c) {
   const int64_t begin = c * kChunk, end = std::min(w.n_kv, begin + kChunk);
   const int64_t row = w.cache->row_size();
-  for_each_run(*w.cache, false, p.in->layer, w.kv_off, begin, end, [&](const uint16_t* k, int64_t j0, int64_t j1) {
+  for_each_run<false>(p, w, c, [&](const uint16_t* k, int64_t j0, int64_t j1) {
     for (int64_t j = j0; j < j1; ++j, k += row) {
       for (int64_t h = 0; h < p.group; ++h) {
         w.scores[h * p.stride + j] = p.f16->vec_dot(p.d, k, w.q16 + h * p.d) * p.scale;
@@ -100,7 +103,7 @@ void chunk_scores(const Plan& p, const Pair& w, int64_t c) {
   for (int64_t h = 0; h < p.group; ++h) {
     float* s = w.scores + h * p.stride;
     float max = -INFINITY;
-    for (int64_t j = begin; j < end; ++j) max = std::fmax(max, s[j]);
+    for (int64_t j = begin; j < end; ++j) max = s[j] > max ? s[j] : max;  // fmax for non-NaN, inlined
     double sum = 0.0;
     for (int64_t j = begin; j < end; ++j) {
       s[j] = std::exp(s[j] - max);
@@ -127,9 +130,16 @@ void chunk_weights(const Plan& p, const Pair& w) {
   }
 }
 
-// acc[group][d] = sum over the positions j of chunk c of fp16(weight_j) * v_j;
-// weights uses [group][kChunk].
-void chunk_values(const Plan& p, const Pair& w, int64_t c, float* weights, float* acc) {
+// Per-thread buffers of chunk_values().
+struct ChunkOut {
+  float* weights;  // [group][kChunk] the chunk's fp16-rounded softmax weights
+  float* acc;      // [group][d] its weighted sum of V rows
+};
+
+// out.acc = sum over the positions j of chunk c of fp16(weight_j) * v_j.
+void chunk_values(const Plan& p, const Pair& w, int64_t c, const ChunkOut& out) {
+  float* const weights = out.weights;
+  float* const acc = out.acc;
   const int64_t begin = c * kChunk, end = std::min(w.n_kv, begin + kChunk);
   for (int64_t h = 0; h < p.group; ++h) {
     p.k->round_weights(w.scores + h * p.stride + begin, w.chunk_w[h * p.max_chunks + c], weights + h * kChunk,
@@ -137,7 +147,7 @@ void chunk_values(const Plan& p, const Pair& w, int64_t c, float* weights, float
   }
   std::fill(acc, acc + p.group * p.d, 0.0f);
   const int64_t row = w.cache->row_size();
-  for_each_run(*w.cache, true, p.in->layer, w.kv_off, begin, end, [&](const uint16_t* v, int64_t j0, int64_t j1) {
+  for_each_run<true>(p, w, c, [&](const uint16_t* v, int64_t j0, int64_t j1) {
     p.k->v_sum({.v = v, .v_stride = row, .n_rows = j1 - j0, .p = weights + (j0 - begin), .p_stride = kChunk,
                 .n_heads = p.group, .d = p.d, .acc = acc});
   });
@@ -165,7 +175,7 @@ int n_threads_of(ThreadPool* pool) { return pool == nullptr ? 1 : pool->size(); 
 void attend_whole(const Plan& p, Scratch& s, ThreadPool* pool) {
   const int nth = n_threads_of(pool);
   const int64_t gd = p.group * p.d, gc = p.group * p.max_chunks;
-  const int64_t per_thread = p.group * p.stride + 2 * gc + p.group * kChunk + p.max_chunks * gd;
+  const int64_t per_thread = p.group * p.stride + 2 * gc + p.group * kChunk + gd;
   s.reserve_attention(1, nth * per_thread, nth * gd);
   std::vector<double> sums(static_cast<size_t>(nth * gc));
   for_items(pool, p.n_pairs, [&](int th, int64_t item) {
@@ -173,14 +183,18 @@ void attend_whole(const Plan& p, Scratch& s, ThreadPool* pool) {
     const Buffers b{f, f + p.group * p.stride, f + p.group * p.stride + gc, sums.data() + th * gc,
                     s.q16.data() + th * gd};
     float* weights = b.chunk_w + gc;
-    float* partial = weights + p.group * kChunk;
+    float* acc = weights + p.group * kChunk;
     const Pair w = pair_at(p, p.n_pairs - 1 - item, b);
     p.k->to_fp16(w.q, w.q16, gd);
     const int64_t n_chunks = ceil_div(w.n_kv, kChunk);
     for (int64_t c = 0; c < n_chunks; ++c) chunk_scores(p, w, c);
     chunk_weights(p, w);
-    for (int64_t c = 0; c < n_chunks; ++c) chunk_values(p, w, c, weights, partial + c * gd);
-    combine(p, w, partial);
+    // as combine(): out = 0, then + each chunk's sum in chunk order
+    std::fill(w.out, w.out + gd, 0.0f);
+    for (int64_t c = 0; c < n_chunks; ++c) {
+      chunk_values(p, w, c, {weights, acc});
+      kernels::add(w.out, acc, gd);
+    }
   });
 }
 
@@ -216,7 +230,7 @@ void attend_split(const Plan& p, Scratch& s, ThreadPool* pool) {
     const auto [pair, c] = items[static_cast<size_t>(i)];
     const Pair& w = pairs[static_cast<size_t>(pair)];
     float* partial = partials[static_cast<size_t>(pair)];
-    chunk_values(p, w, c, weights + th * p.group * kChunk, partial + c * gd);
+    chunk_values(p, w, c, {weights + th * p.group * kChunk, partial + c * gd});
     // The pair's last chunk to finish adds them all up, in chunk order.
     if (done[static_cast<size_t>(pair)].fetch_add(1, std::memory_order_acq_rel) + 1 == ceil_div(w.n_kv, kChunk)) {
       combine(p, w, partial);
@@ -251,10 +265,11 @@ void attend(const AttentionInput& in, Scratch& scratch, ThreadPool* pool) {
   p.stride = p.max_chunks * kChunk;
   p.scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
   if (p.n_pairs == 0) return;
-  // Few pairs with more than one chunk each: spread the chunks.
+  // Too few pairs to share out evenly, with more than one chunk: spread the
+  // chunks instead (two passes). Either way the results are the same.
   const int nth = n_threads_of(pool);
-  const bool split = nth > 1 && p.n_pairs < 2 * nth && p.max_chunks > 1 &&
-                     p.n_pairs * p.group * p.stride <= kMaxSplitScores;
+  const bool few = p.n_pairs < nth || (p.n_pairs < 2 * nth && p.n_pairs % nth != 0);
+  const bool split = nth > 1 && few && p.max_chunks > 1 && p.n_pairs * p.group * p.stride <= kMaxSplitScores;
   if (split) {
     attend_split(p, scratch, pool);
   } else {

@@ -41,25 +41,31 @@ void round_weights_f16c(const float* e, float w, float* p, int64_t n) {
 // while the rows stream by.
 template <int H>
 void v_sum_tile(const VSumArgs& a, int64_t h0, int64_t i0) {
+  // Locals, so the stores to acc cannot be taken to change them.
+  const int64_t d = a.d, n_rows = a.n_rows, v_stride = a.v_stride, p_stride = a.p_stride;
+  float* const acc_out = a.acc + h0 * d + i0;
+  const float* const p = a.p + h0 * p_stride;
   __m256 acc[H][2];
+#pragma GCC unroll 8
   for (int h = 0; h < H; ++h) {
-    acc[h][0] = _mm256_loadu_ps(a.acc + (h0 + h) * a.d + i0);
-    acc[h][1] = _mm256_loadu_ps(a.acc + (h0 + h) * a.d + i0 + 8);
+    acc[h][0] = _mm256_loadu_ps(acc_out + h * d);
+    acc[h][1] = _mm256_loadu_ps(acc_out + h * d + 8);
   }
   const uint16_t* v = a.v + i0;
-  const float* p = a.p + h0 * a.p_stride;
-  for (int64_t j = 0; j < a.n_rows; ++j, v += a.v_stride) {
+  for (int64_t j = 0; j < n_rows; ++j, v += v_stride) {
     const __m256 v0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v)));
     const __m256 v1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + 8)));
+#pragma GCC unroll 8
     for (int h = 0; h < H; ++h) {
-      const __m256 w = _mm256_broadcast_ss(p + h * a.p_stride + j);
+      const __m256 w = _mm256_broadcast_ss(p + h * p_stride + j);
       acc[h][0] = _mm256_fmadd_ps(w, v0, acc[h][0]);
       acc[h][1] = _mm256_fmadd_ps(w, v1, acc[h][1]);
     }
   }
+#pragma GCC unroll 8
   for (int h = 0; h < H; ++h) {
-    _mm256_storeu_ps(a.acc + (h0 + h) * a.d + i0, acc[h][0]);
-    _mm256_storeu_ps(a.acc + (h0 + h) * a.d + i0 + 8, acc[h][1]);
+    _mm256_storeu_ps(acc_out + h * d, acc[h][0]);
+    _mm256_storeu_ps(acc_out + h * d + 8, acc[h][1]);
   }
 }
 
@@ -78,9 +84,12 @@ void v_sum_tail(const VSumArgs& a, int64_t i0) {
 void v_sum_f16c(const VSumArgs& a) {
   const int64_t d16 = a.d / 16 * 16;
   for (int64_t i0 = 0; i0 < d16; i0 += 16) {
+    // Up to 6 heads per pass: 12 accumulators + 2 rows + 1 weight = 15 ymm.
     int64_t h0 = 0;
-    for (; h0 + 4 <= a.n_heads; h0 += 4) v_sum_tile<4>(a, h0, i0);
+    for (; h0 + 6 <= a.n_heads; h0 += 6) v_sum_tile<6>(a, h0, i0);
     switch (a.n_heads - h0) {
+      case 5: v_sum_tile<5>(a, h0, i0); break;
+      case 4: v_sum_tile<4>(a, h0, i0); break;
       case 3: v_sum_tile<3>(a, h0, i0); break;
       case 2: v_sum_tile<2>(a, h0, i0); break;
       case 1: v_sum_tile<1>(a, h0, i0); break;

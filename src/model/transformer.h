@@ -50,11 +50,12 @@ struct Scratch {
   std::vector<float> gate;   // [n, n_ff]
   std::vector<float> up;     // [n, n_ff]
   std::vector<float> hidden; // [n, n_ff]    silu(gate) * up
-  // Per attention thread: scores [n_ctx] and fp16 query [d]. Grown by
-  // reserve_attention() before use, never shrunk.
+  // Attention workspace (attention.cpp lays it out: per-thread or per
+  // (token, kv head) scores, chunk sums and partial outputs, fp16 queries).
+  // Grown by reserve_attention() before use, never shrunk.
   int64_t score_stride = 0;
-  std::vector<float> scores;      // [n_threads, score_stride]
-  std::vector<uint16_t> q16;      // [n_threads, d]
+  std::vector<float> scores;      // at least [n_threads, score_stride]
+  std::vector<uint16_t> q16;      // at least [n_threads, head_dim]
 
   void reserve_attention(int n_threads, int64_t n_ctx, int64_t head_dim);
 };
@@ -72,7 +73,8 @@ struct ForwardContext {
 // entry with want_logits, in batch order (may be nullptr when none want
 // logits). Errors, before any cache is touched: a token out of the
 // vocabulary, a missing or incompatible cache, positions that do not
-// continue a cache, or a position past the cache's context (kResourceExhausted).
+// continue a cache, a position past the cache's context or a KV pool without
+// enough free blocks for the new positions (both kResourceExhausted).
 Status forward(const Model& model, std::span<const BatchEntry> batch, ForwardContext& ctx,
                float* logits_out);
 

@@ -80,6 +80,7 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void read_header();
   void on_header(beast::error_code ec);
+  void read_body();
   void on_body(beast::error_code ec);
   void fail_read(beast::error_code ec);
   void dispatch_request();
@@ -186,6 +187,20 @@ void Session::read_header() {
 void Session::on_header(beast::error_code ec) {
   if (ec) return fail_read(ec);
   if (parser_->is_done()) return dispatch_request();
+  if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    out_ = "HTTP/1.1 100 Continue\r\n\r\n";
+    stream_.expires_after(config_.write_timeout);
+    net::async_write(stream_, net::buffer(out_),
+                     [self = shared_from_this()](beast::error_code e, size_t) {
+                       if (e) return self->close();
+                       self->read_body();
+                     });
+    return;
+  }
+  read_body();
+}
+
+void Session::read_body() {
   stream_.expires_after(config_.read_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code e, size_t) { self->on_body(e); });
@@ -397,7 +412,8 @@ struct HttpServer::Impl {
 
 Status HttpServer::Impl::listen() {
   beast::error_code ec;
-  const net::ip::address address = net::ip::make_address(config.host, ec);
+  const std::string host = config.host == "localhost" ? "127.0.0.1" : config.host;
+  const net::ip::address address = net::ip::make_address(host, ec);
   if (ec) return make_error(ErrorCode::kInvalidArgument, "bad host '" + config.host + "': " + ec.message());
   const tcp::endpoint endpoint(address, config.port);
   acceptor.open(endpoint.protocol(), ec);

@@ -20,7 +20,7 @@ ServerMetrics::ServerMetrics(metrics::Registry& r, const std::string& version,
                                       {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1})
                               .get()),
       request_duration(r.histogram("r1serve_request_duration_seconds",
-                                   "Time from receiving a generation request to its last byte.",
+                                   "Time from receiving a generation request to its last event.",
                                    {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300})
                            .get()),
       queue_depth(r.gauge("r1serve_queue_depth", "Requests waiting for admission.").get()),

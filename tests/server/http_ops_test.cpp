@@ -251,6 +251,24 @@ TEST(HttpOps, ClientDisconnectCancelsNonStream) {
   EXPECT_TRUE(ts.server->wait_idle(milliseconds(2000)));
 }
 
+TEST(HttpOps, ExpectContinueAndIdleTimeout) {
+  ServerConfig config;
+  config.idle_timeout = milliseconds(150);
+  TestServer ts({}, config);
+  RawConnection conn(ts.port);
+  const std::string body = kHello;
+  ASSERT_TRUE(conn.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_NE(conn.read_until("HTTP/1.1 100 Continue\r\n\r\n", 2000), "");
+  ASSERT_TRUE(conn.send(body));
+  const std::string got = conn.read_until("The answer is 4.", 2000);
+  EXPECT_NE(got.find("HTTP/1.1 200 OK"), std::string::npos) << got;
+  // Then idle: the server closes the connection after idle_timeout.
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(conn.read_until("never", 3000), "");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, milliseconds(2000));
+}
+
 TEST(HttpOps, StopWithStreamsInFlight) {
   FakeBackendConfig fake;
   fake.tick = milliseconds(50);

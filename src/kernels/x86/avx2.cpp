@@ -35,41 +35,46 @@ inline __m256i unpack_nibbles(const uint8_t* qs) {
   return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
 }
 
-// Adds fn(i) (a float vector) over blocks with two independent accumulators.
-template <typename Fn>
-float sum_blocks(int64_t nb, Fn&& fn) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 1 < nb; i += 2) {
-    acc0 = fn(i, acc0);
-    acc1 = fn(i + 1, acc1);
-  }
-  if (i < nb) acc0 = fn(i, acc0);
-  return hsum_ps(_mm256_add_ps(acc0, acc1));
-}
-
 inline __m256 scale_add(__m256i sumi, float d, __m256 acc) {
   return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+}
+
+// Sums d * dot(x, y) over 32-element blocks, two per step; dot gives a
+// block's int32 sums. kMin adds m * s (bytes 2..3 of both blocks: Q4_1/Q5_1).
+template <size_t kXBytes, size_t kYBytes, bool kMin, typename Dot>
+float sum_blocks(int64_t nb, const void* w, const void* a, Dot&& dot) {
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+  __m128 ms = _mm_setzero_ps();
+  const uint8_t* x = bytes(w);
+  const uint8_t* y = bytes(a);
+  int64_t i = 0;
+  for (; i + 1 < nb; i += 2, x += 2 * kXBytes, y += 2 * kYBytes) {
+    const __m128 p = header_products(x, y, x + kXBytes, y + kYBytes);
+    if (kMin) ms = _mm_add_ps(ms, p);
+    acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(p), _mm256_cvtepi32_ps(dot(x, y)), acc0);
+    const __m256 d1 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(p), _mm256_set1_epi32(2));
+    acc1 = _mm256_fmadd_ps(d1, _mm256_cvtepi32_ps(dot(x + kXBytes, y + kYBytes)), acc1);
+  }
+  if (i < nb) {  // the odd last block
+    const __m128 p = _mm_and_ps(header_products(x, y, x, y), _mm_castsi128_ps(_mm_setr_epi32(-1, -1, 0, 0)));
+    if (kMin) ms = _mm_add_ps(ms, p);
+    acc0 = _mm256_fmadd_ps(_mm256_broadcastss_ps(p), _mm256_cvtepi32_ps(dot(x, y)), acc0);
+  }
+  return hsum_ps(_mm256_add_ps(acc0, acc1)) + (kMin ? odd_lanes_sum(ms) : 0.0f);
 }
 
 // ---- 32-element block dots
 
 float vec_dot_q8_0(int64_t n, const void* w, const void* a) {
-  return sum_blocks(n / kQk, [&](int64_t i, __m256 acc) {
-    const uint8_t* x = bytes(w) + i * sizeof(BlockQ8_0);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_0);
-    const __m256i s = dot_i8_i8(loadu256(x + 2), loadu256(y + 2));
-    return scale_add(s, load_f16(x) * load_f16(y), acc);
-  });
+  return sum_blocks<sizeof(BlockQ8_0), sizeof(BlockQ8_0), false>(
+      n / kQk, w, a, [](const uint8_t* x, const uint8_t* y) { return dot_i8_i8(loadu256(x + 2), loadu256(y + 2)); });
 }
 
 float vec_dot_q4_0(int64_t n, const void* w, const void* a) {
-  return sum_blocks(n / kQk, [&](int64_t i, __m256 acc) {
-    const uint8_t* x = bytes(w) + i * sizeof(BlockQ4_0);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_0);
-    const __m256i q = _mm256_sub_epi8(unpack_nibbles(x + 2), _mm256_set1_epi8(8));
-    return scale_add(dot_i8_i8(q, loadu256(y + 2)), load_f16(x) * load_f16(y), acc);
-  });
+  return sum_blocks<sizeof(BlockQ4_0), sizeof(BlockQ8_0), false>(
+      n / kQk, w, a, [](const uint8_t* x, const uint8_t* y) {
+        return dot_i8_i8(_mm256_sub_epi8(unpack_nibbles(x + 2), _mm256_set1_epi8(8)), loadu256(y + 2));
+      });
 }
 
 // Q5 values: nibbles with bit j of qh as element j's bit 4.
@@ -79,26 +84,19 @@ inline __m256i unpack_q5(const uint8_t* qs, const uint8_t* qh) {
 }
 
 float vec_dot_q5_0(int64_t n, const void* w, const void* a) {
-  return sum_blocks(n / kQk, [&](int64_t i, __m256 acc) {
-    const uint8_t* x = bytes(w) + i * sizeof(BlockQ5_0);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_0);
-    const __m256i q = _mm256_sub_epi8(unpack_q5(x + 6, x + 2), _mm256_set1_epi8(16));
-    return scale_add(dot_i8_i8(q, loadu256(y + 2)), load_f16(x) * load_f16(y), acc);
-  });
+  return sum_blocks<sizeof(BlockQ5_0), sizeof(BlockQ8_0), false>(
+      n / kQk, w, a, [](const uint8_t* x, const uint8_t* y) {
+        return dot_i8_i8(_mm256_sub_epi8(unpack_q5(x + 6, x + 2), _mm256_set1_epi8(16)), loadu256(y + 2));
+      });
 }
 
 // Q4_1/Q5_1 x Q8_1: d * sumi per block, plus m * s.
 template <typename Block, bool kFive>
 float vec_dot_x_1(int64_t n, const void* w, const void* a) {
-  float ms = 0;
-  const float s = sum_blocks(n / kQk, [&](int64_t i, __m256 acc) {
-    const uint8_t* x = bytes(w) + i * sizeof(Block);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_1);
+  return sum_blocks<sizeof(Block), sizeof(BlockQ8_1), true>(n / kQk, w, a, [](const uint8_t* x, const uint8_t* y) {
     const __m256i q = kFive ? unpack_q5(x + 8, x + 4) : unpack_nibbles(x + 4);
-    ms += load_f16(x + 2) * load_f16(y + 2);
-    return scale_add(dot_u8_i8(q, loadu256(y + 4)), load_f16(x) * load_f16(y), acc);
+    return dot_u8_i8(q, loadu256(y + 4));
   });
-  return s + ms;
 }
 
 // ---- K-quants (one super-block of 256 per step)

@@ -61,6 +61,24 @@ inline double hsum_pd(__m256d v) {
   return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
+// Products of the fp16 pairs at the start of two weight blocks and their
+// activation blocks: [dxa * dya, mxa * sya, dxb * dyb, mxb * syb] (lanes 1
+// and 3 are junk for types without m/s; they are never used then).
+inline __m128 header_products(const uint8_t* xa, const uint8_t* ya, const uint8_t* xb, const uint8_t* yb) {
+  __m128i h = _mm_cvtsi32_si128(static_cast<int32_t>(load_u32(xa)));
+  h = _mm_insert_epi32(h, static_cast<int32_t>(load_u32(xb)), 1);
+  h = _mm_insert_epi32(h, static_cast<int32_t>(load_u32(ya)), 2);
+  h = _mm_insert_epi32(h, static_cast<int32_t>(load_u32(yb)), 3);
+  const __m256 f = _mm256_cvtph_ps(h);
+  return _mm_mul_ps(_mm256_castps256_ps128(f), _mm256_extractf128_ps(f, 1));
+}
+
+// Lanes 1 + 3 of v.
+inline float odd_lanes_sum(__m128 v) {
+  const __m128 h = _mm_movehdup_ps(v);  // [v1, v1, v3, v3]
+  return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehl_ps(h, h)));
+}
+
 // 0xFF in byte j where bit j of bits is set, else 0.
 inline __m256i bits_to_bytes(uint32_t bits) {
   const __m256i shuf = _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303);

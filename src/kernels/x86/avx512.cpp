@@ -1,8 +1,9 @@
 // AVX-512 (F/BW/VL/DQ + VNNI) int8 dot products. 32-element block types go
 // two blocks per 512-bit vector through vpdpbusd, with the signed weight
 // offsets (q - 8, q - 16, q8 + 128) taken out exactly via the activation
-// sums; K-quants use maddubs + vpdpwssd to apply the sub-block scales. Ops
-// not here (float dots, quantizers) come from the AVX2 table.
+// sums; K-quants use maddubs + vpdpwssd to apply the sub-block scales.
+// Float dots convert 16 at a time (F16C, bf16 << 16) and sum in double.
+// The quantizers come from the AVX2 table.
 //
 // Only 512-bit VNNI forms are used: the 256-bit ones could be VEX-encoded
 // AVX-VNNI, which AVX-512 VNNI CPUs (e.g. Ice Lake) lack.
@@ -34,11 +35,6 @@ inline __m512i dot_offset(__m512i u, __m512i s, char off) {
   return _mm512_sub_epi32(dpbusd(u, s), dpbusd(_mm512_set1_epi8(off), s));
 }
 
-// [da x 8 | db x 8]
-inline __m512 scale2(float da, float db) {
-  return _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_set1_ps(da)), _mm256_set1_ps(db), 1);
-}
-
 // The 2 x 32 4-bit values of blocks a and b (16 bytes each), element order.
 inline __m512i unpack_nibbles2(const uint8_t* qa, const uint8_t* qb) {
   const __m256i t = _mm256_set_m128i(loadu128(qb), loadu128(qa));
@@ -52,28 +48,33 @@ inline __m512i add_q5_bits(__m512i q, const uint8_t* qha, const uint8_t* qhb) {
   return _mm512_mask_add_epi8(q, k, q, _mm512_set1_epi8(0x10));
 }
 
-// Blocks two at a time (the last alone, scaled by 0, when nb is odd).
+// Blocks two at a time (the odd last one paired with itself, scaled by 0).
 // dot(xa, ya, xb, yb) gives the int32 sums: lanes 0..7 block a, 8..15 b.
 // kMin adds m * s (bytes 2..3 of both blocks) for Q4_1/Q5_1.
 template <size_t kXBytes, size_t kYBytes, bool kMin, typename Dot>
 float sum_pairs(int64_t nb, const void* w, const void* a, Dot&& dot) {
-  __m512 acc = _mm512_setzero_ps();
-  float ms = 0;
-  for (int64_t i = 0; i < nb; i += 2) {
-    const uint8_t* xa = bytes(w) + i * kXBytes;
-    const uint8_t* ya = bytes(a) + i * kYBytes;
-    const bool pair = i + 1 < nb;
-    const uint8_t* xb = pair ? xa + kXBytes : xa;
-    const uint8_t* yb = pair ? ya + kYBytes : ya;
-    const float db = pair ? load_f16(xb) * load_f16(yb) : 0.0f;
+  __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+  __m128 ms = _mm_setzero_ps();
+  const __m512i lanes = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2);
+  // Blocks (xa, ya) and (xb, yb); keep masks the products of b (all or none).
+  auto step = [&](const uint8_t* xa, const uint8_t* ya, const uint8_t* xb, const uint8_t* yb, __m128 keep,
+                  __m512 acc) {
+    const __m128 p = _mm_and_ps(header_products(xa, ya, xb, yb), keep);
+    if (kMin) ms = _mm_add_ps(ms, p);
     const __m512 s = _mm512_cvtepi32_ps(dot(xa, ya, xb, yb));
-    acc = _mm512_fmadd_ps(scale2(load_f16(xa) * load_f16(ya), db), s, acc);
-    if (kMin) {
-      ms += load_f16(xa + 2) * load_f16(ya + 2);
-      if (pair) ms += load_f16(xb + 2) * load_f16(yb + 2);
-    }
+    return _mm512_fmadd_ps(_mm512_permutexvar_ps(lanes, _mm512_castps128_ps512(p)), s, acc);
+  };
+  const __m128 all = _mm_castsi128_ps(_mm_set1_epi32(-1));
+  const uint8_t* x = bytes(w);
+  const uint8_t* y = bytes(a);
+  int64_t i = 0;
+  for (; i + 3 < nb; i += 4, x += 4 * kXBytes, y += 4 * kYBytes) {
+    acc0 = step(x, y, x + kXBytes, y + kYBytes, all, acc0);
+    acc1 = step(x + 2 * kXBytes, y + 2 * kYBytes, x + 3 * kXBytes, y + 3 * kYBytes, all, acc1);
   }
-  return _mm512_reduce_add_ps(acc) + ms;
+  for (; i + 1 < nb; i += 2, x += 2 * kXBytes, y += 2 * kYBytes) acc0 = step(x, y, x + kXBytes, y + kYBytes, all, acc0);
+  if (i < nb) acc1 = step(x, y, x, y, _mm_castsi128_ps(_mm_setr_epi32(-1, -1, 0, 0)), acc1);  // odd last block
+  return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + (kMin ? odd_lanes_sum(ms) : 0.0f);
 }
 
 float vec_dot_q8_0(int64_t n, const void* w, const void* a) {
@@ -216,7 +217,63 @@ float vec_dot_q6_K(int64_t n, const void* w, const void* a) {
   return _mm512_reduce_add_ps(acc);
 }
 
+// ---- float types: products in float, sums in double (as the reference)
+
+inline void add_pd(__m512 p, __m512d* lo, __m512d* hi) {
+  *lo = _mm512_add_pd(*lo, _mm512_cvtps_pd(_mm512_castps512_ps256(p)));
+  *hi = _mm512_add_pd(*hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(p), 1))));
+}
+
+// prod(i): the 16 products of elements i..i+15; tail(i): element i's product.
+template <typename Prod, typename Tail>
+float dot_double(int64_t n, Prod&& prod, Tail&& tail) {
+  __m512d a0 = _mm512_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    add_pd(prod(i), &a0, &a1);
+    add_pd(prod(i + 16), &a2, &a3);
+  }
+  for (; i + 16 <= n; i += 16) add_pd(prod(i), &a0, &a1);
+  double sum = _mm512_reduce_add_pd(_mm512_add_pd(_mm512_add_pd(a0, a1), _mm512_add_pd(a2, a3)));
+  for (; i < n; ++i) sum += static_cast<double>(tail(i));
+  return static_cast<float>(sum);
+}
+
+inline __m512 load_ph16(const uint8_t* p) { return _mm512_cvtph_ps(loadu256(p)); }
+inline __m512 load_bf16x16(const uint8_t* p) {
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(loadu256(p)), 16));
+}
+inline float bf16_at(const uint8_t* p) {
+  uint32_t u = 0;
+  std::memcpy(reinterpret_cast<uint8_t*>(&u) + 2, p, 2);
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+float vec_dot_f32(int64_t n, const void* w, const void* a) {
+  return dot_double(
+      n,
+      [&](int64_t i) { return _mm512_mul_ps(_mm512_loadu_ps(bytes(w) + 4 * i), _mm512_loadu_ps(bytes(a) + 4 * i)); },
+      [&](int64_t i) { return load_f32(bytes(w) + 4 * i) * load_f32(bytes(a) + 4 * i); });
+}
+
+float vec_dot_f16(int64_t n, const void* w, const void* a) {
+  return dot_double(
+      n, [&](int64_t i) { return _mm512_mul_ps(load_ph16(bytes(w) + 2 * i), load_ph16(bytes(a) + 2 * i)); },
+      [&](int64_t i) { return load_f16(bytes(w) + 2 * i) * load_f16(bytes(a) + 2 * i); });
+}
+
+float vec_dot_bf16(int64_t n, const void* w, const void* a) {
+  return dot_double(
+      n, [&](int64_t i) { return _mm512_mul_ps(load_bf16x16(bytes(w) + 2 * i), load_bf16x16(bytes(a) + 2 * i)); },
+      [&](int64_t i) { return bf16_at(bytes(w) + 2 * i) * bf16_at(bytes(a) + 2 * i); });
+}
+
 const IsaOverride kAvx512Overrides[] = {
+    {DType::kF32, {nullptr, nullptr, vec_dot_f32}},
+    {DType::kF16, {nullptr, nullptr, vec_dot_f16}},
+    {DType::kBF16, {nullptr, nullptr, vec_dot_bf16}},
     {DType::kQ4_0, {nullptr, nullptr, vec_dot_q4_0}},
     {DType::kQ4_1, {nullptr, nullptr, vec_dot_q4_1}},
     {DType::kQ5_0, {nullptr, nullptr, vec_dot_q5_0}},

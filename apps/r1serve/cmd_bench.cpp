@@ -1,0 +1,308 @@
+// `r1serve bench`: see cmd_bench.h for the protocol.
+#include "cmd_bench.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "common.h"
+#include "core/clock.h"
+#include "core/thread_pool.h"
+#include "model/kv_cache.h"
+#include "model/transformer.h"
+
+namespace r1::app {
+
+CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
+  CLI::App* cmd = app.add_subcommand("bench", "measure prefill/decode speed, load time, memory");
+  cmd->add_option("-m,--model", c.model, "GGUF model file")->required();
+  cmd->add_option("-t,--threads", c.threads, "worker threads (0: all cores)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--pp", c.pp, "prompt tokens per prefill test (0: skip)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  cmd->add_option("--tg", c.tg, "decode steps per generation test (0: skip)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20));
+  cmd->add_option("--batch", c.batch, "sequences decoded together (aggregate tokens/s)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--reps", c.reps, "repetitions per test (median reported)")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--max-batch", c.max_batch, "tokens per forward chunk in prefill")
+      ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  cmd->add_option("--seed", c.seed, "seed of the random prompt ids");
+  cmd->add_flag("--json", c.json, "print one JSON object on stdout");
+  return cmd;
+}
+
+namespace {
+
+// llama_ftype numbers (general.file_type) of the types r1serve reads.
+std::string ftype_name(int64_t ftype) {
+  switch (ftype) {
+    case 0: return "f32";
+    case 1: return "f16";
+    case 2: return "q4_0";
+    case 3: return "q4_1";
+    case 7: return "q8_0";
+    case 8: return "q5_0";
+    case 9: return "q5_1";
+    case 10: return "q2_k";
+    case 12: return "q3_k_m";
+    case 14: return "q4_k_s";
+    case 15: return "q4_k_m";
+    case 16: return "q5_k_s";
+    case 17: return "q5_k_m";
+    case 18: return "q6_k";
+    case 32: return "bf16";
+    default: return "ftype" + std::to_string(ftype);
+  }
+}
+
+struct ModelFacts {
+  std::string type;
+  uint64_t n_params = 0;
+  uint64_t model_bytes = 0;         // all tensor bytes
+  uint64_t weights_read_bytes = 0;  // bytes one decode step reads (one embedding row)
+};
+
+ModelFacts model_facts(const gguf::File& file, const model::ModelConfig& config) {
+  ModelFacts f;
+  Result<int64_t> ft = file.get_int("general.file_type");
+  f.type = ft.ok() ? ftype_name(*ft) : "unknown";
+  uint64_t embd_bytes = 0;
+  for (const gguf::TensorInfo& t : file.tensors()) {
+    f.n_params += static_cast<uint64_t>(t.n_elements());
+    f.model_bytes += t.n_bytes;
+    if (t.name == "token_embd.weight") embd_bytes = t.n_bytes;
+  }
+  f.weights_read_bytes = f.model_bytes;
+  if (!config.tied_output && config.n_vocab > 0) {
+    // Only one row of the embedding table is read per token.
+    f.weights_read_bytes -= embd_bytes - embd_bytes / static_cast<uint64_t>(config.n_vocab);
+  }
+  return f;
+}
+
+struct Memory {
+  double peak_mb = 0;  // ru_maxrss
+  double now_mb = 0;   // /proc/self/statm resident
+};
+
+Memory memory_now() {
+  Memory m;
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) m.peak_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  std::ifstream statm("/proc/self/statm");
+  uint64_t size_pages = 0;
+  uint64_t resident_pages = 0;
+  if (statm >> size_pages >> resident_pages) {
+    const double page = static_cast<double>(sysconf(_SC_PAGESIZE));
+    m.now_mb = static_cast<double>(resident_pages) * page / (1024.0 * 1024.0);
+  }
+  return m;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+// Everything the timed loops use: one cache per decoded sequence.
+struct Bench {
+  std::shared_ptr<const model::Model> model;
+  std::unique_ptr<ThreadPool> pool;
+  std::unique_ptr<model::ForwardContext> ctx;
+  std::vector<std::unique_ptr<model::KvCache>> caches;  // [batch]
+  std::vector<float> logits;                            // [batch, n_vocab]
+  std::mt19937 rng;
+
+  int32_t random_token() {
+    const auto n_vocab = static_cast<int32_t>(model->config().n_vocab);
+    return std::uniform_int_distribution<int32_t>(0, n_vocab - 1)(rng);
+  }
+};
+
+Result<Bench> make_bench(std::shared_ptr<const model::Model> m, const BenchConfig& c) {
+  Bench b;
+  b.model = std::move(m);
+  const model::ModelConfig& config = b.model->config();
+  const int n_threads =
+      c.threads > 0 ? c.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  b.pool = std::make_unique<ThreadPool>(n_threads);
+  b.ctx = std::make_unique<model::ForwardContext>(config, c.max_batch, b.pool.get());
+  const int64_t n_ctx = std::max<int64_t>(1, c.pp + c.tg);
+  for (int i = 0; i < c.batch; ++i) {
+    R1_ASSIGN_OR_RETURN(std::unique_ptr<model::KvCache> cache, model::KvCache::create(config, n_ctx));
+    b.caches.push_back(std::move(cache));
+  }
+  b.logits.resize(static_cast<size_t>(c.batch) * static_cast<size_t>(config.n_vocab));
+  b.rng.seed(static_cast<std::mt19937::result_type>(c.seed));
+  return b;
+}
+
+// One forward over n random tokens of the first sequence, from an empty cache.
+Result<double> time_prefill(Bench& b, int64_t n) {
+  model::KvCache* cache = b.caches[0].get();
+  cache->clear();
+  std::vector<model::BatchEntry> batch(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) {
+    batch[static_cast<size_t>(i)] = {b.random_token(), static_cast<int32_t>(i), cache, i == n - 1};
+  }
+  const Clock::time_point t0 = Clock::now();
+  R1_RETURN_IF_ERROR(model::forward(*b.model, batch, *b.ctx, b.logits.data()));
+  return seconds_since(t0);
+}
+
+// steps forwards of one token per sequence, all sequences from an empty
+// cache; the next token of each sequence is the argmax of its logits.
+Result<double> time_decode(Bench& b, int64_t steps) {
+  const size_t n_seq = b.caches.size();
+  const auto n_vocab = static_cast<size_t>(b.model->config().n_vocab);
+  std::vector<int32_t> tokens(n_seq);
+  for (size_t s = 0; s < n_seq; ++s) {
+    b.caches[s]->clear();
+    tokens[s] = b.random_token();
+  }
+  std::vector<model::BatchEntry> batch(n_seq);
+  const Clock::time_point t0 = Clock::now();
+  for (int64_t step = 0; step < steps; ++step) {
+    for (size_t s = 0; s < n_seq; ++s) {
+      batch[s] = {tokens[s], static_cast<int32_t>(step), b.caches[s].get(), true};
+    }
+    R1_RETURN_IF_ERROR(model::forward(*b.model, batch, *b.ctx, b.logits.data()));
+    for (size_t s = 0; s < n_seq; ++s) {
+      const float* row = b.logits.data() + s * n_vocab;
+      tokens[s] = static_cast<int32_t>(std::max_element(row, row + n_vocab) - row);
+    }
+  }
+  return seconds_since(t0);
+}
+
+struct Figures {
+  double load_s = 0;
+  double warmup_s = 0;
+  std::vector<double> pp_s;  // one per repetition
+  std::vector<double> tg_s;
+  Memory memory;
+  uint64_t kv_bytes = 0;
+  int n_threads = 0;
+  ModelFacts facts;
+  std::string arch;
+};
+
+// Touches every weight page (and the caches' first pages) before timing.
+Result<double> warm_up(Bench& b, const BenchConfig& c) {
+  const Clock::time_point t0 = Clock::now();
+  const int64_t n_ctx = b.caches[0]->n_ctx();
+  const int64_t n = std::min<int64_t>({std::max<int64_t>(c.pp, 1), c.max_batch, n_ctx});
+  R1_RETURN_IF_ERROR(time_prefill(b, n));
+  if (c.tg > 0) R1_RETURN_IF_ERROR(time_decode(b, 1));
+  return seconds_since(t0);
+}
+
+Status run_tests(Bench& b, const BenchConfig& c, Figures& f) {
+  R1_ASSIGN_OR_RETURN(f.warmup_s, warm_up(b, c));
+  for (int r = 0; r < c.reps; ++r) {
+    if (c.pp > 0) {
+      R1_ASSIGN_OR_RETURN(double s, time_prefill(b, c.pp));
+      f.pp_s.push_back(s);
+    }
+    if (c.tg > 0) {
+      R1_ASSIGN_OR_RETURN(double s, time_decode(b, c.tg));
+      f.tg_s.push_back(s);
+    }
+  }
+  return Status();
+}
+
+double rate(double tokens, const std::vector<double>& seconds) {
+  const double s = median(seconds);
+  return s > 0 ? tokens / s : 0;
+}
+
+nlohmann::json to_json(const BenchConfig& c, const Figures& f) {
+  nlohmann::json j;
+  j["engine"] = "r1serve";
+  j["model"] = std::filesystem::path(c.model).filename().string();
+  j["arch"] = f.arch;
+  j["type"] = f.facts.type;
+  j["n_params"] = f.facts.n_params;
+  j["model_bytes"] = f.facts.model_bytes;
+  j["weights_read_bytes"] = f.facts.weights_read_bytes;
+  j["threads"] = f.n_threads;
+  j["batch"] = c.batch;
+  j["reps"] = c.reps;
+  j["n_pp"] = c.pp;
+  j["n_tg"] = c.tg;
+  j["load_s"] = f.load_s;
+  j["warmup_s"] = f.warmup_s;
+  j["pp_tps"] = rate(static_cast<double>(c.pp), f.pp_s);
+  j["tg_tps"] = rate(static_cast<double>(c.tg) * c.batch, f.tg_s);
+  j["pp_s"] = f.pp_s;
+  j["tg_s"] = f.tg_s;
+  j["kv_bytes"] = f.kv_bytes;
+  j["rss_mb"] = f.memory.peak_mb;
+  j["rss_now_mb"] = f.memory.now_mb;
+  return j;
+}
+
+void print_text(const BenchConfig& c, const Figures& f) {
+  constexpr double kMiB = 1024.0 * 1024.0;
+  std::printf("model: %s (%s %s, %.2f B params, %.0f MiB; decode reads %.0f MiB/token)\n",
+              c.model.c_str(), f.arch.c_str(), f.facts.type.c_str(),
+              static_cast<double>(f.facts.n_params) / 1e9,
+              static_cast<double>(f.facts.model_bytes) / kMiB,
+              static_cast<double>(f.facts.weights_read_bytes) / kMiB);
+  std::printf("load: %.3f s, warm-up: %.3f s\n", f.load_s, f.warmup_s);
+  std::printf("%-8s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s",
+              c.reps);
+  if (c.pp > 0) {
+    std::printf("pp%-6lld %7d %5d %12.2f\n", static_cast<long long>(c.pp), f.n_threads, 1,
+                rate(static_cast<double>(c.pp), f.pp_s));
+  }
+  if (c.tg > 0) {
+    std::printf("tg%-6lld %7d %5d %12.2f\n", static_cast<long long>(c.tg), f.n_threads, c.batch,
+                rate(static_cast<double>(c.tg) * c.batch, f.tg_s));
+  }
+  std::printf("memory: peak RSS %.1f MiB, current RSS %.1f MiB, KV cache %.1f MiB\n",
+              f.memory.peak_mb, f.memory.now_mb, static_cast<double>(f.kv_bytes) / kMiB);
+}
+
+}  // namespace
+
+int bench_command(const BenchConfig& c) {
+  // The memory check covers the weights and one sequence's KV cache.
+  Result<LoadedModel> loaded = load_model(c.model, std::max<int64_t>(1, c.pp + c.tg));
+  if (!loaded.ok()) return report(loaded.error());
+  Figures f;
+  f.load_s = loaded->load_seconds;
+  const model::ModelConfig& config = loaded->model->config();
+  f.facts = model_facts(*loaded->file, config);
+  f.arch = std::string(model::arch_spec(config.arch).name);
+  Result<Bench> bench = make_bench(loaded->model, c);
+  if (!bench.ok()) return report(bench.error());
+  f.n_threads = bench->pool->size();
+  for (const auto& cache : bench->caches) f.kv_bytes += cache->bytes();
+  print_config();
+  Status st = run_tests(*bench, c, f);
+  if (!st.ok()) return report(st.error());
+  f.memory = memory_now();
+  if (c.json) {
+    std::printf("%s\n", to_json(c, f).dump().c_str());
+  } else {
+    print_text(c, f);
+  }
+  return kExitOk;
+}
+
+}  // namespace r1::app

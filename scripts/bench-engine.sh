@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# Engine speed: r1serve vs llama.cpp on synthetic R1-Distill-Qwen-1.5B-shaped
+# models (random weights run at the speed of real ones), prefill (pp) and
+# decode (tg), 1 and 2 threads, plus batched decode; medians, ratios and
+# decode as a share of the memory-bandwidth roofline.
+#
+#   scripts/bench-engine.sh              full run (~15-25 min on 2 cores)
+#   QUICK=1 scripts/bench-engine.sh      smoke run: pp64 tg16, 1 round
+#
+# Protocol (see apps/r1serve/cmd_bench.h): every invocation loads the model,
+# warms up (one prefill + one decode step), then times --reps repetitions;
+# r1serve (A) and llama.cpp (B, bench/llama_bench_peer) run alternately,
+# A B A B ..., ROUNDS times per configuration. A figure is the median over
+# rounds of each run's median. Model files are read once (cat > /dev/null)
+# before each round so that page-in never shows in the figures.
+# Benchmark on a quiet machine: on 2 cores any other busy process ruins the
+# 2-thread figures (the load average is recorded in the report).
+#
+# Environment (defaults in brackets):
+#   BUILD_DIR [build]        build tree; built incrementally unless SKIP_BUILD=1
+#   R1_BENCH_DIR [$BUILD_DIR/bench-models]  synthesized models (kept)
+#   PRESET [r1-distill-qwen-1.5b]   TYPES ["q4_k_m q8_0"]   THREADS ["1 2"]
+#   PP [512]  TG [128]  BATCH [4] (0: no batched decode)  ROUNDS [3]  REPS [2]
+#   ENGINES ["r1serve llama.cpp"]   MEMBW_MIB [1024]
+#   OUT_DIR [docs/benchmarks; QUICK: $R1_BENCH_DIR/quick]  engine.md, engine.csv
+#   R1SERVE, MEMBW, LLAMA_BENCH      binaries (default: in BUILD_DIR)
+#   QUICK=1                          PP=64 TG=16 ROUNDS=1 REPS=1 MEMBW_MIB=256
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+if [ "${QUICK:-0}" = 1 ]; then
+  PP=${PP:-64} TG=${TG:-16} ROUNDS=${ROUNDS:-1} REPS=${REPS:-1} MEMBW_MIB=${MEMBW_MIB:-256}
+fi
+BUILD_DIR=${BUILD_DIR:-build}
+R1_BENCH_DIR=${R1_BENCH_DIR:-$BUILD_DIR/bench-models}
+PRESET=${PRESET:-r1-distill-qwen-1.5b}
+TYPES=${TYPES:-q4_k_m q8_0}
+THREADS=${THREADS:-1 2}
+PP=${PP:-512}
+TG=${TG:-128}
+BATCH=${BATCH:-4}
+ROUNDS=${ROUNDS:-3}
+REPS=${REPS:-2}
+ENGINES=${ENGINES:-r1serve llama.cpp}
+MEMBW_MIB=${MEMBW_MIB:-1024}
+if [ "${QUICK:-0}" = 1 ]; then OUT_DIR=${OUT_DIR:-$R1_BENCH_DIR/quick}; fi
+OUT_DIR=${OUT_DIR:-docs/benchmarks}
+R1SERVE=${R1SERVE:-$BUILD_DIR/r1serve}
+MEMBW=${MEMBW:-$BUILD_DIR/bench/membw}
+LLAMA_BENCH=${LLAMA_BENCH:-$BUILD_DIR/bench/llama_bench_peer}
+
+log() { echo "bench-engine: $*" >&2; }
+die() { echo "bench-engine: error: $*" >&2; exit 1; }
+has_engine() { [[ " $ENGINES " == *" $1 "* ]]; }
+
+build() {
+  [ "${SKIP_BUILD:-0}" = 1 ] && return 0
+  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  fi
+  log "building r1serve, membw, llama_bench_peer in $BUILD_DIR"
+  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target r1serve membw >&2
+  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target llama_bench_peer >&2 ||
+    log "llama_bench_peer not built (no llama.cpp peer? run scripts/setup.sh)"
+}
+
+check_tools() {
+  [ -x "$R1SERVE" ] || die "no r1serve at $R1SERVE"
+  [ -x "$MEMBW" ] || die "no membw at $MEMBW"
+  if has_engine llama.cpp && [ ! -x "$LLAMA_BENCH" ]; then
+    log "no llama_bench_peer at $LLAMA_BENCH: measuring r1serve only"
+    ENGINES=r1serve
+  fi
+  command -v python3 >/dev/null || die "python3 is needed for the report"
+}
+
+synth_models() {
+  mkdir -p "$R1_BENCH_DIR"
+  for type in $TYPES; do
+    local f="$R1_BENCH_DIR/$PRESET-$type.gguf"
+    if [ -s "$f" ]; then continue; fi
+    log "synthesizing $f"
+    "$R1SERVE" model synth --preset "$PRESET" --type "$type" -o "$f.tmp" -t "${JOBS:-2}" 2>&1 |
+      grep -v '^#' >&2 || true
+    [ -s "$f.tmp" ] || die "synth of $PRESET $type failed"
+    mv "$f.tmp" "$f"
+  done
+}
+
+# run_one ENGINE MODEL THREADS PP TG BATCH: appends one JSON line to $RESULTS.
+run_one() {
+  local engine=$1 model=$2 threads=$3 pp=$4 tg=$5 batch=$6 bin out
+  bin=$R1SERVE
+  local args=(-m "$model" -t "$threads" --pp "$pp" --tg "$tg" --batch "$batch" --reps "$REPS" --json)
+  if [ "$engine" = llama.cpp ]; then
+    bin=$LLAMA_BENCH
+  else
+    args=(bench "${args[@]}")
+  fi
+  if ! out=$("$bin" "${args[@]}" 2>"$WORK/stderr"); then
+    cat "$WORK/stderr" >&2
+    die "$engine failed on $model (threads $threads, pp $pp, tg $tg, batch $batch)"
+  fi
+  echo "$out" >>"$RESULTS"
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("  %-9s %-7s t%d b%d  pp %8.2f  tg %8.2f tok/s  rss %6.0f MB" % (j["engine"], j["type"], j["threads"], j["batch"], j["pp_tps"], j["tg_tps"], j["rss_mb"]))' "$out" >&2
+}
+
+# Alternates the engines ROUNDS times for one configuration.
+alternate() {
+  local model=$1 threads=$2 pp=$3 tg=$4 batch=$5
+  for ((round = 1; round <= ROUNDS; round++)); do
+    cat "$model" >/dev/null
+    for engine in $ENGINES; do run_one "$engine" "$model" "$threads" "$pp" "$tg" "$batch"; done
+  done
+}
+
+measure() {
+  local threads_args=()
+  for t in $THREADS; do threads_args+=(-t "$t"); done
+  log "memory bandwidth ($MEMBW_MIB MiB)"
+  "$MEMBW" --size-mib "$MEMBW_MIB" "${threads_args[@]}" --json 2>/dev/null >"$WORK/membw.json" ||
+    die "membw failed"
+  uptime >"$WORK/load_before"
+  for type in $TYPES; do
+    local model="$R1_BENCH_DIR/$PRESET-$type.gguf"
+    for t in $THREADS; do
+      log "$PRESET $type, $t thread(s): pp$PP tg$TG x $ROUNDS rounds"
+      alternate "$model" "$t" "$PP" "$TG" 1
+      if [ "$BATCH" -gt 1 ]; then
+        log "$PRESET $type, $t thread(s): tg$TG at batch $BATCH"
+        alternate "$model" "$t" 0 "$TG" "$BATCH"
+      fi
+    done
+  done
+  uptime >"$WORK/load_after"
+}
+
+machine_facts() {
+  local cpu
+  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)
+  cat >"$WORK/facts.json" <<EOF
+{"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "cpu": "${cpu:-unknown}", "cores": $(nproc),
+ "kernel": "$(uname -r)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
+ "load_before": "$(sed 's/.*load average: //' "$WORK/load_before")",
+ "load_after": "$(sed 's/.*load average: //' "$WORK/load_after")",
+ "preset": "$PRESET", "pp": $PP, "tg": $TG, "batch": $BATCH, "rounds": $ROUNDS, "reps": $REPS}
+EOF
+}
+
+report() {
+  mkdir -p "$OUT_DIR"
+  python3 -c "$REPORT_PY" "$RESULTS" "$WORK/membw.json" "$WORK/facts.json" "$OUT_DIR"
+  log "wrote $OUT_DIR/engine.md and $OUT_DIR/engine.csv"
+}
+
+# The report: medians per (type, threads, test), ratios, roofline shares;
+# writes OUT_DIR/engine.md and engine.csv and prints the tables.
+REPORT_PY=$(cat <<'PY'
+import csv, json, statistics, sys
+results_path, membw_path, facts_path, out_dir = sys.argv[1:5]
+runs = [json.loads(l) for l in open(results_path) if l.strip()]
+bw = json.load(open(membw_path))
+facts = json.load(open(facts_path))
+gbps = {int(k): v for k, v in bw["gbps_by_threads"].items()}
+
+def key(r, what):
+    b = r["batch"]
+    test = "pp%d" % r["n_pp"] if what == "pp" else ("tg%d" % r["n_tg"] + (" x%d" % b if b > 1 else ""))
+    return (r["type"], r["threads"], test)
+
+cells, extra, read_bytes = {}, {}, {}
+for r in runs:
+    if r["engine"] == "r1serve":
+        read_bytes[r["type"]] = r["weights_read_bytes"]
+    for what in ("pp", "tg"):
+        if r["n_" + what] > 0:
+            cells.setdefault(key(r, what), {}).setdefault(r["engine"], []).append(r[what + "_tps"])
+    e = extra.setdefault((r["type"], r["engine"]), {"load_s": [], "rss_mb": [], "model_bytes": r["model_bytes"]})
+    e["load_s"].append(r["load_s"]); e["rss_mb"].append(r["rss_mb"])
+
+def med(v): return statistics.median(v) if v else None
+def fmt(x, f="%.2f"): return f % x if x is not None else "n/a"
+
+rows = []
+for (typ, thr, test), by in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
+    ours, peer = med(by.get("r1serve", [])), med(by.get("llama.cpp", []))
+    roof = None
+    if test.startswith("tg") and thr in gbps and typ in read_bytes:
+        batch = int(test.split("x")[1]) if "x" in test else 1
+        roof = batch * gbps[thr] * 1e9 / read_bytes[typ]
+    pct = lambda v: 100 * v / roof if v is not None and roof else None
+    rows.append(dict(type=typ, threads=thr, test=test, r1serve_tps=ours, llama_tps=peer,
+                     ratio=ours / peer if ours and peer else None, roofline_tps=roof,
+                     r1serve_roofline_pct=pct(ours), llama_roofline_pct=pct(peer),
+                     runs=len(by.get("r1serve", []))))
+
+md = ["# Engine speed: r1serve vs llama.cpp", "",
+      "Generated by `scripts/bench-engine.sh` on %s." % facts["date"], "",
+      "- CPU: %s, %d cores; kernel %s; commit %s" % (facts["cpu"], facts["cores"], facts["kernel"], facts["commit"]),
+      "- load average before / after: %s / %s" % (facts["load_before"], facts["load_after"]),
+      "- model: synthetic `%s` (random weights, real shapes); pp%d, tg%d, batched decode x%d" %
+      (facts["preset"], facts["pp"], facts["tg"], facts["batch"]),
+      "- protocol: load, warm-up, %d reps per run; r1serve and llama.cpp alternate, %d rounds; "
+      "figure = median over rounds of each run's median" % (facts["reps"], facts["rounds"]),
+      "- read bandwidth (%s, %d MiB): %s" % (bw["isa"], bw["size_mib"],
+          ", ".join("%d thread%s %.1f GB/s" % (t, "" if t == 1 else "s", g) for t, g in sorted(gbps.items()))),
+      "- roofline = batch x bandwidth / bytes read per decode step (all weights but token_embd, one row of it)",
+      "", "| type | threads | test | r1serve tok/s | llama.cpp tok/s | ratio | roofline tok/s | r1serve % roof | llama.cpp % roof |",
+      "|---|---|---|---|---|---|---|---|---|"]
+for r in rows:
+    md.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
+        r["type"], r["threads"], r["test"], fmt(r["r1serve_tps"]), fmt(r["llama_tps"]),
+        fmt(r["ratio"]), fmt(r["roofline_tps"], "%.1f"), fmt(r["r1serve_roofline_pct"], "%.0f%%"),
+        fmt(r["llama_roofline_pct"], "%.0f%%")))
+md += ["", "| type | engine | model MiB | load s (median) | peak RSS MiB (max) |", "|---|---|---|---|---|"]
+for (typ, eng), e in sorted(extra.items()):
+    md.append("| %s | %s | %.0f | %.3f | %.0f |" % (typ, eng, e["model_bytes"] / 2**20, med(e["load_s"]), max(e["rss_mb"])))
+open(out_dir + "/engine.md", "w").write("\n".join(md) + "\n")
+
+fields = ["date", "cpu", "cores", "type", "threads", "test", "r1serve_tps", "llama_tps", "ratio",
+          "roofline_tps", "r1serve_roofline_pct", "llama_roofline_pct", "runs"]
+with open(out_dir + "/engine.csv", "w", newline="") as f:
+    w = csv.DictWriter(f, fieldnames=fields)
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (round(v, 3) if isinstance(v, float) else v) for k, v in
+                    dict(r, date=facts["date"], cpu=facts["cpu"], cores=facts["cores"]).items()})
+print("\n".join(md[2:]))
+PY
+)
+
+build
+check_tools
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+synth_models
+measure
+machine_facts
+report

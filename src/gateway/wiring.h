@@ -1,0 +1,48 @@
+// Wires the gateway's parts together (no HTTP proxying here):
+//   supervisor kSpawned  -> health.add_target (state reset) + router.set_endpoint
+//   supervisor kExited/kFailed/kStopped -> router.set_healthy(false) at once
+//   health transition    -> router.set_healthy; to kHealthy also
+//                           supervisor.report_ready (crash -> ready time)
+//   liveness failure     -> supervisor.report_unresponsive (kill -9, respawn)
+// Replica ids are "<pool>/<index>" everywhere (worker name, health target
+// id, router replica id).
+//
+// Thread contract: connect_parts() is called once, before the supervisor
+// and health checker start; the parts must outlive their callbacks.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "gateway/config.h"
+#include "gateway/health.h"
+#include "gateway/router.h"
+#include "gateway/supervisor.h"
+
+namespace r1::gateway {
+
+struct GatewayParts {
+  Supervisor* supervisor = nullptr;
+  HealthChecker* health = nullptr;
+  DefaultRouter* router = nullptr;
+  std::string health_path = "/ready";
+};
+
+void connect_parts(const GatewayParts& parts);
+
+struct PoolWorker {
+  std::string pool;
+  WorkerSpec spec;  // spec.name is the replica id
+};
+
+// One worker per pool replica:
+//   <binary> serve --model <model> --host 127.0.0.1 [test flags] <args...> --port <free port>
+// binary = supervisor.binary, or `self_exe` when empty. The "serve" verb and
+// flag names are the assumed worker CLI (the server owns it).
+std::vector<PoolWorker> pool_workers(const GatewayConfig& config, const std::string& self_exe);
+
+// Registers every pool replica with the router (port 0, not healthy) and the
+// supervisor (spawned on its next poll).
+Status add_pool_workers(const std::vector<PoolWorker>& workers, const GatewayParts& parts);
+
+}  // namespace r1::gateway

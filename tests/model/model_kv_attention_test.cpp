@@ -1,0 +1,339 @@
+// Attention over paged KV caches: against a naive double-precision reference
+// over contiguous K/V, against the previous (one-softmax) implementation,
+// scalar vs F16C kernels, and bitwise invariance to the thread count, the
+// batch and the block size. Ends with a printed decode timing at 4k.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include "core/clock.h"
+#include "core/thread_pool.h"
+#include "kernels/kernels.h"
+#include "kernels/ops.h"
+#include "model/attention.h"
+#include "model/attention_kernels.h"
+#include "model/kv_cache.h"
+#include "tensor/half.h"
+
+namespace r1::model::test {
+namespace {
+
+ModelConfig attn_config(int64_t n_head, int64_t n_head_kv, int64_t head_dim) {
+  ModelConfig c;
+  c.n_layer = 2;
+  c.n_head = n_head;
+  c.n_head_kv = n_head_kv;
+  c.head_dim = head_dim;
+  c.n_embd = n_head * head_dim;
+  c.n_ff = 8;
+  c.n_vocab = 8;
+  return c;
+}
+
+// A sequence of n random positions in a paged cache (layer 1), with a
+// contiguous copy of the same K/V for the reference.
+struct Seq {
+  std::unique_ptr<KvCache> cache;
+  std::vector<uint16_t> k, v;  // [n][row]
+};
+
+Seq make_seq(const ModelConfig& c, std::shared_ptr<KvPool> pool, int64_t n, uint32_t seed) {
+  Seq s;
+  auto cache = pool ? KvCache::create(pool, 1 << 16) : KvCache::create(c, n);
+  CHECK(cache.ok());
+  s.cache = std::move(*cache);
+  CHECK(s.cache->reserve(n).ok());
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd(0.0f, 1.0f);
+  const int64_t row = c.kv_dim();
+  for (int64_t p = 0; p < n; ++p) {
+    for (int64_t i = 0; i < row; ++i) {
+      s.k.push_back(fp32_to_fp16(nd(rng)));
+      s.v.push_back(fp32_to_fp16(nd(rng)));
+    }
+    std::memcpy(s.cache->k(1, p), s.k.data() + p * row, static_cast<size_t>(row) * 2);
+    std::memcpy(s.cache->v(1, p), s.v.data() + p * row, static_cast<size_t>(row) * 2);
+  }
+  s.cache->set_size(n);
+  return s;
+}
+
+std::vector<float> random_q(const ModelConfig& c, int64_t n_tok, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> nd(0.0f, 1.5f);
+  std::vector<float> q(static_cast<size_t>(n_tok * c.q_dim()));
+  for (float& x : q) x = nd(rng);
+  return q;
+}
+
+// Attention of a batch through attend().
+std::vector<float> run_attend(const ModelConfig& c, const std::vector<BatchEntry>& batch, const std::vector<float>& q,
+                              ThreadPool* pool) {
+  Scratch scratch(c, static_cast<int64_t>(batch.size()));
+  std::vector<float> out(q.size(), NAN);
+  attend({.config = &c, .layer = 1, .batch = batch, .q = q.data(), .out = out.data()}, scratch, pool);
+  return out;
+}
+
+// Naive reference over the contiguous copy: fp16 query, double softmax, no
+// rounding of the weights.
+std::vector<double> naive(const ModelConfig& c, const Seq& s, int64_t n_kv, const float* q) {
+  const int64_t d = c.head_dim, group = c.n_head / c.n_head_kv, row = c.kv_dim();
+  std::vector<double> out(static_cast<size_t>(c.q_dim()), 0.0);
+  for (int64_t h = 0; h < c.n_head; ++h) {
+    const int64_t off = (h / group) * d;
+    std::vector<double> p(static_cast<size_t>(n_kv));
+    double max = -1e300, sum = 0;
+    for (int64_t j = 0; j < n_kv; ++j) {
+      double dot = 0;
+      for (int64_t i = 0; i < d; ++i) {
+        dot += double{fp16_to_fp32(fp32_to_fp16(q[h * d + i]))} * fp16_to_fp32(s.k[j * row + off + i]);
+      }
+      p[j] = dot / std::sqrt(static_cast<double>(d));
+      max = std::max(max, p[j]);
+    }
+    for (double& x : p) sum += (x = std::exp(x - max));
+    for (int64_t j = 0; j < n_kv; ++j) {
+      for (int64_t i = 0; i < d; ++i) out[h * d + i] += p[j] / sum * fp16_to_fp32(s.v[j * row + off + i]);
+    }
+  }
+  return out;
+}
+
+// fp16 -> fp32 for all 65536 bit patterns, as the previous implementation had.
+const float* fp16_table() {
+  static const std::vector<float> kTable = [] {
+    std::vector<float> t(65536);
+    for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
+    return t;
+  }();
+  return kTable.data();
+}
+
+// The previous implementation (one softmax over [0, pos], then fp16 weights),
+// per (token, head), reading the cache position by position.
+void legacy_attend(const ModelConfig& c, const BatchEntry& e, const float* q_tok, float* out_tok) {
+  const kernels::QuantOps& f16 = kernels::quant_ops(DType::kF16);
+  const int64_t d = c.head_dim, n_kv = int64_t{e.pos} + 1;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  const float* table = fp16_table();
+  std::vector<float> scores(static_cast<size_t>(n_kv));
+  std::vector<uint16_t> q16(static_cast<size_t>(d));
+  for (int64_t h = 0; h < c.n_head; ++h) {
+    const int64_t kv_off = (h / (c.n_head / c.n_head_kv)) * d;
+    for (int64_t i = 0; i < d; ++i) q16[i] = fp32_to_fp16(q_tok[h * d + i]);
+    for (int64_t j = 0; j < n_kv; ++j) scores[j] = f16.vec_dot(d, e.cache->k(1, j) + kv_off, q16.data()) * scale;
+    kernels::softmax(scores.data(), n_kv);
+    float* out = out_tok + h * d;
+    std::fill(out, out + d, 0.0f);
+    for (int64_t j = 0; j < n_kv; ++j) {
+      const float p = table[fp32_to_fp16(scores[j])];
+      const uint16_t* v = e.cache->v(1, j) + kv_off;
+      for (int64_t i = 0; i < d; ++i) out[i] += p * table[v[i]];
+    }
+  }
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+std::vector<AttentionPath> paths() {
+  std::vector<AttentionPath> p = {AttentionPath::kScalar};
+  if (attention_path_supported(AttentionPath::kF16c)) p.push_back(AttentionPath::kF16c);
+  return p;
+}
+
+// Restores the default path when a test ends.
+struct PathGuard {
+  AttentionPath saved = attention_path();
+  ~PathGuard() { set_attention_path(saved); }
+};
+
+struct Shape {
+  int64_t n_head, n_head_kv, head_dim;
+};
+
+const Shape kShapes[] = {{12, 2, 128}, {4, 4, 40}, {6, 2, 64}};
+const int64_t kLengths[] = {1, 31, 32, 33, 255, 256, 257, 600, 1000};
+
+TEST(KvAttention, MatchesNaiveReferenceOnBothPaths) {
+  PathGuard guard;
+  for (AttentionPath path : paths()) {
+    set_attention_path(path);
+    for (const Shape& sh : kShapes) {
+      const ModelConfig c = attn_config(sh.n_head, sh.n_head_kv, sh.head_dim);
+      for (int64_t n : kLengths) {
+        const Seq s = make_seq(c, nullptr, n, static_cast<uint32_t>(n));
+        const std::vector<float> q = random_q(c, 1, 7);
+        const std::vector<float> got = run_attend(c, {{0, static_cast<int32_t>(n - 1), s.cache.get(), false}}, q, nullptr);
+        const std::vector<double> want = naive(c, s, n, q.data());
+        double max_err = 0;
+        for (size_t i = 0; i < want.size(); ++i) max_err = std::max(max_err, std::abs(want[i] - got[i]));
+        // fp16 weights: relative error <= 2^-11 per weight, |v| <~ 5
+        EXPECT_LT(max_err, 3e-3) << "n_kv " << n << " head_dim " << sh.head_dim << " path " << int(path);
+      }
+    }
+  }
+}
+
+TEST(KvAttention, OneChunkIsBitwiseTheSingleSoftmax) {
+  PathGuard guard;
+  for (AttentionPath path : paths()) {
+    set_attention_path(path);
+    for (const Shape& sh : kShapes) {
+      const ModelConfig c = attn_config(sh.n_head, sh.n_head_kv, sh.head_dim);
+      for (int64_t n : {1, 17, 100, 256}) {
+        const Seq s = make_seq(c, nullptr, n, 3);
+        const std::vector<float> q = random_q(c, 1, 8);
+        const BatchEntry e{0, static_cast<int32_t>(n - 1), s.cache.get(), false};
+        std::vector<float> want(q.size());
+        legacy_attend(c, e, q.data(), want.data());
+        EXPECT_TRUE(same_bits(run_attend(c, {e}, q, nullptr), want)) << "n_kv " << n;
+      }
+    }
+  }
+}
+
+TEST(KvAttention, ScalarAndF16cPathsAreBitwiseEqual) {
+  if (!attention_path_supported(AttentionPath::kF16c)) GTEST_SKIP() << "no F16C/AVX2/FMA";
+  PathGuard guard;
+  for (const Shape& sh : kShapes) {
+    const ModelConfig c = attn_config(sh.n_head, sh.n_head_kv, sh.head_dim);
+    const Seq s = make_seq(c, nullptr, 700, 5);
+    const std::vector<float> q = random_q(c, 3, 9);
+    const std::vector<BatchEntry> batch = {{0, 699, s.cache.get(), false}, {0, 300, s.cache.get(), false},
+                                           {0, 12, s.cache.get(), false}};
+    set_attention_path(AttentionPath::kScalar);
+    const std::vector<float> scalar = run_attend(c, batch, q, nullptr);
+    set_attention_path(AttentionPath::kF16c);
+    EXPECT_TRUE(same_bits(scalar, run_attend(c, batch, q, nullptr))) << "head_dim " << sh.head_dim;
+  }
+}
+
+TEST(KvAttention, KernelsAgreeOnAwkwardShapes) {
+  if (!attention_path_supported(AttentionPath::kF16c)) GTEST_SKIP() << "no F16C/AVX2/FMA";
+  const AttentionKernels& a = attention_kernels(AttentionPath::kScalar);
+  const AttentionKernels& b = attention_kernels(AttentionPath::kF16c);
+  std::mt19937 rng(4);
+  std::uniform_real_distribution<float> ud(-3.0f, 3.0f);
+  for (int64_t d : {8, 16, 24, 40, 128}) {
+    for (int64_t heads : {1, 2, 3, 4, 5, 6, 7, 8, 13}) {
+      const int64_t rows = 13, stride = d + 6;
+      std::vector<uint16_t> v(static_cast<size_t>(rows * stride));
+      for (uint16_t& x : v) x = fp32_to_fp16(ud(rng));
+      std::vector<float> e(static_cast<size_t>(heads * rows)), p1(e.size()), p2(e.size());
+      for (float& x : e) x = std::abs(ud(rng)) / 3.0f;
+      for (int64_t h = 0; h < heads; ++h) {
+        a.round_weights(e.data() + h * rows, 0.37f, p1.data() + h * rows, rows);
+        b.round_weights(e.data() + h * rows, 0.37f, p2.data() + h * rows, rows);
+      }
+      ASSERT_TRUE(same_bits(p1, p2));
+      std::vector<float> acc1(static_cast<size_t>(heads * d), 0.5f), acc2 = acc1;
+      VSumArgs args{v.data(), stride, rows, p1.data(), rows, heads, d, acc1.data()};
+      a.v_sum(args);
+      args.acc = acc2.data();
+      b.v_sum(args);
+      EXPECT_TRUE(same_bits(acc1, acc2)) << "d " << d << " heads " << heads;
+      std::vector<uint16_t> h1(e.size()), h2(e.size());
+      a.to_fp16(e.data(), h1.data(), static_cast<int64_t>(e.size()));
+      b.to_fp16(e.data(), h2.data(), static_cast<int64_t>(e.size()));
+      EXPECT_EQ(h1, h2);
+    }
+  }
+}
+
+// One sequence's attention alone on one thread, then in mixed batches on 1,
+// 2 and 3 threads, and from caches of other block sizes: always the same bits.
+TEST(KvAttention, BitwiseInvariantToThreadsBatchAndBlockSize) {
+  const ModelConfig c = attn_config(12, 2, 128);
+  auto pool = KvPool::create(c, 64, 32);
+  auto pool7 = KvPool::create(c, 160, 7);
+  ASSERT_TRUE(pool.ok() && pool7.ok());
+  const Seq a = make_seq(c, *pool, 1000, 1), b = make_seq(c, *pool, 300, 2);
+  const Seq a7 = make_seq(c, *pool7, 1000, 1);  // same values, blocks of 7
+  ThreadPool p1(1), p2(2), p3(3);
+  for (int64_t n : {1, 31, 257, 513, 999}) {
+    const auto pos = static_cast<int32_t>(n - 1);
+    const std::vector<float> q = random_q(c, 1, static_cast<uint32_t>(n));
+    const std::vector<float> alone = run_attend(c, {{0, pos, a.cache.get(), false}}, q, nullptr);
+    EXPECT_TRUE(same_bits(alone, run_attend(c, {{0, pos, a7.cache.get(), false}}, q, nullptr))) << n;
+    // In a batch: [b at 299, a at pos, a at 3]; the q of a sits in row 1.
+    std::vector<float> qb = random_q(c, 3, 99);
+    std::copy(q.begin(), q.end(), qb.begin() + c.q_dim());
+    const std::vector<BatchEntry> batch = {
+        {0, 299, b.cache.get(), false}, {0, pos, a.cache.get(), false}, {0, 3, a.cache.get(), false}};
+    for (ThreadPool* tp : {static_cast<ThreadPool*>(nullptr), &p1, &p2, &p3}) {
+      const int nth = tp ? tp->size() : 0;
+      EXPECT_TRUE(same_bits(alone, run_attend(c, {{0, pos, a.cache.get(), false}}, q, tp))) << n << " t" << nth;
+      EXPECT_TRUE(same_bits(alone, run_attend(c, {{0, pos, a7.cache.get(), false}}, q, tp))) << n << " t" << nth;
+      const std::vector<float> got = run_attend(c, batch, qb, tp);
+      const std::vector<float> row1(got.begin() + c.q_dim(), got.begin() + 2 * c.q_dim());
+      EXPECT_TRUE(same_bits(alone, row1)) << n << " batched, t" << nth;
+    }
+  }
+}
+
+// Blocks handed out interleaved between two sequences (non-contiguous
+// tables) read like the contiguous layout.
+TEST(KvAttention, ScatteredBlocksMatchTheContiguousReference) {
+  const ModelConfig c = attn_config(6, 2, 64);
+  auto pool = KvPool::create(c, 64, 16);
+  ASSERT_TRUE(pool.ok());
+  Seq a = make_seq(c, *pool, 20, 1);
+  Seq b = make_seq(c, *pool, 40, 2);
+  // grow a past b's blocks: positions 20..299 land in blocks after b's
+  Seq a_full = make_seq(c, nullptr, 300, 1);  // same values, private pool
+  ASSERT_TRUE(a.cache->reserve(300).ok());
+  for (int64_t p = 20; p < 300; ++p) {
+    std::memcpy(a.cache->k(1, p), a_full.k.data() + p * c.kv_dim(), static_cast<size_t>(c.kv_dim()) * 2);
+    std::memcpy(a.cache->v(1, p), a_full.v.data() + p * c.kv_dim(), static_cast<size_t>(c.kv_dim()) * 2);
+  }
+  a.cache->set_size(300);
+  EXPECT_NE(a.cache->block_table()[2], a.cache->block_table()[1] + 1);
+  const std::vector<float> q = random_q(c, 1, 5);
+  const std::vector<float> got = run_attend(c, {{0, 299, a.cache.get(), false}}, q, nullptr);
+  EXPECT_TRUE(same_bits(got, run_attend(c, {{0, 299, a_full.cache.get(), false}}, q, nullptr)));
+  const std::vector<double> want = naive(c, a_full, 300, q.data());
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(want[i], got[i], 3e-3) << i;
+}
+
+double median_ms(const std::function<void()>& fn, int reps) {
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    fn();
+    t.push_back(seconds_since(t0) * 1e3);
+  }
+  std::sort(t.begin(), t.end());
+  return t[t.size() / 2];
+}
+
+// Decode attention of one token at 4k context, R1-1.5B shape (12 heads, 2 kv
+// heads, head_dim 128), one layer: the previous implementation vs now.
+TEST(KvAttention, DecodeTimingAt4k) {
+  const ModelConfig c = attn_config(12, 2, 128);
+  const Seq s = make_seq(c, nullptr, 4096, 1);
+  const std::vector<float> q = random_q(c, 1, 2);
+  const BatchEntry e{0, 4095, s.cache.get(), false};
+  std::vector<float> out(q.size());
+  Scratch scratch(c, 1);
+  const double legacy = median_ms([&] { legacy_attend(c, e, q.data(), out.data()); }, 15);
+  const double now = median_ms(
+      [&] { attend({.config = &c, .layer = 1, .batch = {&e, 1}, .q = q.data(), .out = out.data()}, scratch, nullptr); },
+      15);
+  ThreadPool pool(2);
+  const double now2 = median_ms(
+      [&] { attend({.config = &c, .layer = 1, .batch = {&e, 1}, .q = q.data(), .out = out.data()}, scratch, &pool); },
+      15);
+  std::printf("[ timing ] decode attention, 4096 positions, 12/2 heads x 128, one layer (vec_dot %s): "
+              "previous %.3f ms, now %.3f ms (%.1fx), now on 2 threads %.3f ms\n",
+              kernels::isa_name(kernels::active_isa()), legacy, now, legacy / now, now2);
+}
+
+}  // namespace
+}  // namespace r1::model::test
