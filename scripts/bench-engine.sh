@@ -81,10 +81,10 @@ synth_models() {
     local f="$R1_BENCH_DIR/$PRESET-$type.gguf"
     if [ -s "$f" ]; then continue; fi
     log "synthesizing $f"
-    "$R1SERVE" model synth --preset "$PRESET" --type "$type" -o "$f.tmp" -t "${JOBS:-2}" 2>&1 |
+    # synth writes f.partial and renames it when complete.
+    "$R1SERVE" model synth --preset "$PRESET" --type "$type" -o "$f" -t "${JOBS:-2}" 2>&1 |
       grep -v '^#' >&2 || true
-    [ -s "$f.tmp" ] || die "synth of $PRESET $type failed"
-    mv "$f.tmp" "$f"
+    [ -s "$f" ] || die "synth of $PRESET $type failed"
   done
 }
 

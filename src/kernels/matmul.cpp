@@ -1,26 +1,129 @@
-// matmul: activations converted once per token to the weight's vec_dot_type,
-// then one vec_dot per (row, token). Every output is the same function of
-// (weight row, token row), so results do not depend on threads or batch.
+// matmul: activations converted once per token to the weight's vec_dot_type.
+// One token (decode): one vec_dot per row. Several (prefill): where the ISA
+// has a multi-token kernel, each weight block is unpacked once per tile of up
+// to kGemmTokens tokens; that kernel is bit for bit the ISA's vec_dot per
+// (row, token), so every output is the same function of (weight row, token
+// row) and results do not depend on threads, batch size or tiling.
+//
+// Work is handed out in chunks of rows by an atomic counter, so a thread
+// that is descheduled (other processes share the cores) holds up at most
+// one chunk while the others take the rest.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "core/check.h"
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/ops.h"
+#include "kernels/x86/x86.h"
 
 namespace r1::kernels {
 namespace {
 
-constexpr int64_t kRowTile = 16;  // weight rows kept hot across the tokens
+using x86::GemmKernel;
+using x86::kGemmTokens;
 
-void run_range(ThreadPool* pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-  if (pool == nullptr || pool->size() == 1 || n <= 1) {
-    if (n > 0) fn(0, n);
+constexpr int64_t kRowTile = 16;            // decode: rows per vec_dot tile
+constexpr int64_t kDecodeChunksPerThread = 8;
+constexpr int64_t kPrefillChunksPerThread = 4;
+// Prefill: weight bytes of one chunk of rows, kept in L2 while the token
+// tiles sweep over them.
+constexpr size_t kChunkWeightBytes = size_t{48} << 10;
+
+#if defined(__x86_64__)
+const GemmKernel* find_gemm(DType t, Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return x86::avx512_gemm(t);
+    case Isa::kAvx2: return x86::avx2_gemm(t);
+    default: return nullptr;
+  }
+}
+#else
+const GemmKernel* find_gemm(DType, Isa) { return nullptr; }
+#endif
+
+int n_threads(ThreadPool* pool) { return pool == nullptr ? 1 : pool->size(); }
+
+// fn(c) for every chunk c < n, the chunks handed out in order to the threads.
+void for_chunks(ThreadPool* pool, int64_t n, const std::function<void(int64_t)>& fn) {
+  if (n_threads(pool) == 1 || n <= 1) {
+    for (int64_t c = 0; c < n; ++c) fn(c);
     return;
   }
-  pool->parallel_for(n, fn);
+  std::atomic<int64_t> next{0};
+  pool->run([&](int, int) {
+    for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(c);
+  });
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Token rows ready for the dot kernels: data + t * stride.
+struct Activations {
+  const uint8_t* data;
+  size_t stride;
+};
+
+// Converts (and, for a multi-token kernel that wants it, repacks) the tokens.
+Activations convert(const WeightView& w, const float* x, int64_t n_tokens, Isa isa, const GemmKernel* gemm,
+                    ThreadPool* pool) {
+  const DType at = dtype_traits(w.type).vec_dot_type;
+  const size_t a_row = dtype_row_bytes(at, w.cols);
+  const bool packed = gemm != nullptr && gemm->pack != nullptr;
+  if (at == DType::kF32 && !packed) return {reinterpret_cast<const uint8_t*>(x), a_row};
+  const FromFloatFn from_float = quant_ops(at, isa).from_float;
+  CHECK(from_float != nullptr);
+  const size_t p_row = packed ? gemm->packed_bytes(w.cols) : 0;
+  thread_local std::vector<uint8_t> scratch, packed_scratch;
+  scratch.resize(a_row * static_cast<size_t>(n_tokens));
+  packed_scratch.resize(p_row * static_cast<size_t>(n_tokens));
+  uint8_t* dst = scratch.data();
+  uint8_t* pdst = packed_scratch.data();
+  for_chunks(pool, n_tokens, [&](int64_t t) {
+    from_float(x + t * w.cols, dst + t * a_row, w.cols);
+    if (packed) gemm->pack(w.cols, dst + t * a_row, pdst + t * p_row);
+  });
+  return packed ? Activations{pdst, p_row} : Activations{dst, a_row};
+}
+
+// One vec_dot per (row, token), rows in tiles kept hot across the tokens.
+void matmul_rows(const WeightView& w, VecDotFn vec_dot, Activations a, int64_t n_tokens, float* y,
+                 ThreadPool* pool) {
+  const auto* weights = static_cast<const uint8_t*>(w.data);
+  const size_t w_row = dtype_row_bytes(w.type, w.cols);
+  const int64_t n_tiles = ceil_div(w.rows, kRowTile);
+  const int64_t per_chunk = std::max<int64_t>(1, n_tiles / (kDecodeChunksPerThread * n_threads(pool)));
+  for_chunks(pool, ceil_div(n_tiles, per_chunk), [&](int64_t c) {
+    const int64_t r_end = std::min(w.rows, (c + 1) * per_chunk * kRowTile);
+    for (int64_t r0 = c * per_chunk * kRowTile; r0 < r_end; r0 += kRowTile) {
+      const int64_t r1 = std::min(r_end, r0 + kRowTile);
+      for (int64_t t = 0; t < n_tokens; ++t) {
+        const uint8_t* at = a.data + t * a.stride;
+        float* yt = y + t * w.rows;
+        for (int64_t r = r0; r < r1; ++r) yt[r] = vec_dot(w.cols, weights + r * w_row, at);
+      }
+    }
+  });
+}
+
+// Chunks of rows; in each, the token tiles sweep over the chunk's rows.
+void matmul_tiles(const WeightView& w, const GemmKernel& gemm, Activations a, int64_t n_tokens, float* y,
+                  ThreadPool* pool) {
+  const auto* weights = static_cast<const uint8_t*>(w.data);
+  const size_t w_row = dtype_row_bytes(w.type, w.cols);
+  int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkWeightBytes / w_row));
+  per_chunk = std::min(per_chunk, std::max<int64_t>(1, w.rows / (kPrefillChunksPerThread * n_threads(pool))));
+  for_chunks(pool, ceil_div(w.rows, per_chunk), [&](int64_t c) {
+    const int64_t r0 = c * per_chunk, r1 = std::min(w.rows, r0 + per_chunk);
+    for (int64_t t0 = 0; t0 < n_tokens; t0 += kGemmTokens) {
+      const int nt = static_cast<int>(std::min<int64_t>(kGemmTokens, n_tokens - t0));
+      const uint8_t* at = a.data + t0 * a.stride;
+      for (int64_t r = r0; r < r1; ++r) gemm.dot(w.cols, weights + r * w_row, at, a.stride, nt, y + t0 * w.rows + r, w.rows);
+    }
+  });
 }
 
 }  // namespace
@@ -30,37 +133,16 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   CHECK(w.rows > 0 && w.cols > 0 && n_tokens > 0) << w.rows << "x" << w.cols << " @ " << n_tokens;
   const DTypeTraits& traits = dtype_traits(w.type);
   CHECK(traits.supported) << "matmul on unsupported dtype " << traits.name;
-  const VecDotFn vec_dot = quant_ops(w.type).vec_dot;
+  const Isa isa = active_isa();
+  const VecDotFn vec_dot = quant_ops(w.type, isa).vec_dot;
   CHECK(vec_dot != nullptr) << traits.name;
-  const size_t w_row_bytes = dtype_row_bytes(w.type, w.cols);
-  const size_t a_row_bytes = dtype_row_bytes(traits.vec_dot_type, w.cols);
-
-  const uint8_t* acts = reinterpret_cast<const uint8_t*>(x);
-  thread_local std::vector<uint8_t> scratch;
-  if (traits.vec_dot_type != DType::kF32) {
-    const FromFloatFn from_float = quant_ops(traits.vec_dot_type).from_float;
-    CHECK(from_float != nullptr);
-    scratch.resize(a_row_bytes * static_cast<size_t>(n_tokens));
-    uint8_t* dst = scratch.data();
-    run_range(pool, n_tokens, [&](int64_t t0, int64_t t1) {
-      for (int64_t t = t0; t < t1; ++t) from_float(x + t * w.cols, dst + t * a_row_bytes, w.cols);
-    });
-    acts = dst;
+  const GemmKernel* gemm = n_tokens > 1 ? find_gemm(w.type, isa) : nullptr;
+  const Activations a = convert(w, x, n_tokens, isa, gemm, pool);
+  if (gemm != nullptr) {
+    matmul_tiles(w, *gemm, a, n_tokens, y, pool);
+  } else {
+    matmul_rows(w, vec_dot, a, n_tokens, y, pool);
   }
-
-  const auto* weights = static_cast<const uint8_t*>(w.data);
-  const int64_t n_tiles = (w.rows + kRowTile - 1) / kRowTile;
-  run_range(pool, n_tiles, [&](int64_t tile0, int64_t tile1) {
-    const int64_t r_end = std::min(w.rows, tile1 * kRowTile);
-    for (int64_t r0 = tile0 * kRowTile; r0 < r_end; r0 += kRowTile) {
-      const int64_t r1 = std::min(r_end, r0 + kRowTile);
-      for (int64_t t = 0; t < n_tokens; ++t) {
-        const uint8_t* a = acts + t * a_row_bytes;
-        float* yt = y + t * w.rows;
-        for (int64_t r = r0; r < r1; ++r) yt[r] = vec_dot(w.cols, weights + r * w_row_bytes, a);
-      }
-    }
-  });
 }
 
 }  // namespace r1::kernels

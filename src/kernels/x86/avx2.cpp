@@ -350,4 +350,6 @@ const IsaOverride* avx2_overrides(int* count) {
   return kAvx2Overrides;
 }
 
+const GemmKernel* avx2_gemm(DType) { return nullptr; }
+
 }  // namespace r1::kernels::x86

@@ -131,12 +131,24 @@ inline __m128i k_min_sums(__m128i mins8, const uint8_t* bsums) {
   return _mm_madd_epi16(_mm_cvtepu8_epi16(mins8), pairs);
 }
 
-// Scaled int32 sums of a Q4_K/Q5_K super-block: 64 elements per step, the
-// low nibbles (sub-block 2c) in bytes 0..31, the high ones in 32..63.
-template <bool kFive>
-__m512i q45_sums(const uint8_t* qs, const uint8_t* qh, const uint8_t* q8, __m512i sc16) {
-  __m512i acc = _mm512_setzero_si512();
-  const __m512i hbits = kFive ? _mm512_broadcast_i64x4(loadu256(qh)) : _mm512_setzero_si512();
+// A Q4_K/Q5_K super-block unpacked once for any number of tokens: step c
+// holds the values of sub-blocks 2c (bytes 0..31) and 2c + 1 (32..63) and
+// their scale pair.
+struct Q45Weights {
+  __m512i q[4];
+  __m512i sc[4];
+  __m128i mins8;
+  float d, dmin;
+};
+
+template <typename Block, bool kFive>
+inline Q45Weights unpack_q45(const uint8_t* x) {
+  Q45Weights b;
+  const __m128i sm = unpack_k_scales(x + offsetof(Block, scales));
+  b.mins8 = _mm_unpackhi_epi64(sm, sm);
+  const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+  const uint8_t* qs = x + offsetof(Block, qs);
+  const __m512i hbits = kFive ? _mm512_broadcast_i64x4(loadu256(x + offsetof(BlockQ5_K, qh))) : _mm512_setzero_si512();
   for (int c = 0; c < 4; ++c) {
     const __m512i raw = _mm512_broadcast_i64x4(loadu256(qs + 32 * c));
     __m512i q = _mm512_and_si512(_mm512_mask_srli_epi16(raw, 0xFFFF0000u, raw, 4), _mm512_set1_epi8(0x0F));
@@ -145,31 +157,43 @@ __m512i q45_sums(const uint8_t* qs, const uint8_t* qh, const uint8_t* q8, __m512
                                                   _mm512_set1_epi8(static_cast<char>(2 << (2 * c))));
       q = _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(hbits, sel), q, _mm512_set1_epi8(0x10));
     }
-    const __m512i p = _mm512_maddubs_epi16(q, load512(q8 + 64 * c));
-    acc = _mm512_dpwssd_epi32(acc, p, scale_pair(sc16, 2 * c));
+    b.q[c] = q;
+    b.sc[c] = scale_pair(sc16, 2 * c);
   }
-  return acc;
+  b.d = load_f16(x);
+  b.dmin = load_f16(x + 2);
+  return b;
+}
+
+// A K-quant dot's float accumulators (m: the Q4_K/Q5_K min terms).
+struct KAcc {
+  __m512 v = _mm512_setzero_ps();
+  __m128 m = _mm_setzero_ps();
+};
+
+// Adds one super-block against Q8_K block y.
+inline void q45_step(const Q45Weights& b, const uint8_t* y, KAcc& acc) {
+  const float yd = load_f32(y);
+  const __m128i mins = k_min_sums(b.mins8, y + offsetof(BlockQ8_K, bsums));
+  acc.m = _mm_fmadd_ps(_mm_set1_ps(b.dmin * yd), _mm_cvtepi32_ps(mins), acc.m);
+  __m512i s = _mm512_setzero_si512();
+  for (int c = 0; c < 4; ++c) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[c], load512(y + 4 + 64 * c)), b.sc[c]);
+  acc.v = _mm512_fmadd_ps(_mm512_set1_ps(b.d * yd), _mm512_cvtepi32_ps(s), acc.v);
+}
+
+inline float q45_result(const KAcc& acc) {
+  __m128 m = _mm_add_ps(acc.m, _mm_movehl_ps(acc.m, acc.m));
+  m = _mm_add_ss(m, _mm_movehdup_ps(m));
+  return _mm512_reduce_add_ps(acc.v) - _mm_cvtss_f32(m);
 }
 
 template <typename Block, bool kFive>
 float vec_dot_q45(int64_t n, const void* w, const void* a) {
-  __m512 acc = _mm512_setzero_ps();
-  __m128 acc_m = _mm_setzero_ps();
+  KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    const uint8_t* x = bytes(w) + i * sizeof(Block);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
-    const float yd = load_f32(y);
-    const __m128i sm = unpack_k_scales(x + offsetof(Block, scales));
-    const __m128i mins = k_min_sums(_mm_unpackhi_epi64(sm, sm), y + offsetof(BlockQ8_K, bsums));
-    acc_m = _mm_fmadd_ps(_mm_set1_ps(load_f16(x + 2) * yd), _mm_cvtepi32_ps(mins), acc_m);
-    const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
-    const uint8_t* qh = kFive ? x + offsetof(BlockQ5_K, qh) : nullptr;
-    const __m512i s = q45_sums<kFive>(x + offsetof(Block, qs), qh, y + 4, sc16);
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(load_f16(x) * yd), _mm512_cvtepi32_ps(s), acc);
+    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), bytes(a) + i * sizeof(BlockQ8_K), acc);
   }
-  __m128 m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
-  m = _mm_add_ss(m, _mm_movehdup_ps(m));
-  return _mm512_reduce_add_ps(acc) - _mm_cvtss_f32(m);
+  return q45_result(acc);
 }
 
 // int16 lanes: scale g + lane / 8 of the 16 int16 scales in v.
@@ -179,42 +203,52 @@ inline __m512i scale_quad(__m512i v, int g) {
   return _mm512_permutexvar_epi16(_mm512_add_epi16(_mm512_set1_epi16(static_cast<int16_t>(g)), lane), v);
 }
 
-// Q6_K: values 0..63 (the -32 goes through bsums) x q8, 128 elements per
-// step: bytes 0..63 hold elements 0..63 (ql low nibbles, qh bits 0..3),
-// then 64..127 (ql high nibbles, qh bits 4..7).
-__m512i q6_sums(const uint8_t* x, const uint8_t* q8, __m512i sc16) {
+// A Q6_K super-block unpacked once: values 0..63 (the -32 goes through
+// bsums), 64 per step k: step 2h holds elements 128h..128h+63 (ql low
+// nibbles, qh bits 0..3), step 2h + 1 the next 64 (ql high nibbles, qh bits
+// 4..7); sc their scale quads, sc16 the 16 scales for the bias.
+struct Q6Weights {
+  __m512i q[4];
+  __m512i sc[4];
+  __m256i sc16;
+  float d;
+};
+
+inline Q6Weights unpack_q6(const uint8_t* x) {
   const __m512i m4 = _mm512_set1_epi8(0x0F), m30 = _mm512_set1_epi8(0x30);
   const __m512i shl = _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi16(4), _mm512_set1_epi16(2));
   const __m512i shr = _mm512_mask_blend_epi64(0xF0, _mm512_setzero_si512(), _mm512_set1_epi16(2));
-  __m512i acc = _mm512_setzero_si512();
+  Q6Weights b;
+  b.sc16 = _mm256_cvtepi8_epi16(loadu128(x + offsetof(BlockQ6_K, scales)));
+  const __m512i sc = _mm512_castsi256_si512(b.sc16);
   for (int h = 0; h < 2; ++h) {
     const __m512i l = load512(x + 64 * h);
     const __m512i qh = _mm512_broadcast_i64x4(loadu256(x + offsetof(BlockQ6_K, qh) + 32 * h));
-    const __m512i ab = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_and_si512(_mm512_sllv_epi16(qh, shl), m30));
-    const __m512i cd = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
-                                       _mm512_and_si512(_mm512_srlv_epi16(qh, shr), m30));
-    const __m512i pab = _mm512_maddubs_epi16(ab, load512(q8 + 128 * h));
-    const __m512i pcd = _mm512_maddubs_epi16(cd, load512(q8 + 128 * h + 64));
-    acc = _mm512_dpwssd_epi32(acc, pab, scale_quad(sc16, 8 * h));
-    acc = _mm512_dpwssd_epi32(acc, pcd, scale_quad(sc16, 8 * h + 4));
+    b.q[2 * h] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_and_si512(_mm512_sllv_epi16(qh, shl), m30));
+    b.q[2 * h + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                                     _mm512_and_si512(_mm512_srlv_epi16(qh, shr), m30));
+    b.sc[2 * h] = scale_quad(sc, 8 * h);
+    b.sc[2 * h + 1] = scale_quad(sc, 8 * h + 4);
   }
-  return acc;
+  b.d = load_f16(x + offsetof(BlockQ6_K, d));
+  return b;
+}
+
+inline void q6_step(const Q6Weights& b, const uint8_t* y, KAcc& acc) {
+  const __m256i bias = _mm256_madd_epi16(b.sc16, loadu256(y + offsetof(BlockQ8_K, bsums)));
+  __m512i s = _mm512_setzero_si512();
+  for (int k = 0; k < 4; ++k) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[k], load512(y + 4 + 64 * k)), b.sc[k]);
+  // 32 * bias taken from the low 8 lanes only.
+  s = _mm512_sub_epi32(s, _mm512_zextsi256_si512(_mm256_slli_epi32(bias, 5)));
+  acc.v = _mm512_fmadd_ps(_mm512_set1_ps(b.d * load_f32(y)), _mm512_cvtepi32_ps(s), acc.v);
 }
 
 float vec_dot_q6_K(int64_t n, const void* w, const void* a) {
-  __m512 acc = _mm512_setzero_ps();
+  KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    const uint8_t* x = bytes(w) + i * sizeof(BlockQ6_K);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
-    const __m256i sc = _mm256_cvtepi8_epi16(loadu128(x + offsetof(BlockQ6_K, scales)));
-    const __m256i bias = _mm256_madd_epi16(sc, loadu256(y + offsetof(BlockQ8_K, bsums)));
-    __m512i s = q6_sums(x, y + 4, _mm512_castsi256_si512(sc));
-    // 32 * bias taken from the low 8 lanes only.
-    s = _mm512_sub_epi32(s, _mm512_zextsi256_si512(_mm256_slli_epi32(bias, 5)));
-    acc = _mm512_fmadd_ps(_mm512_set1_ps(load_f16(x + offsetof(BlockQ6_K, d)) * load_f32(y)),
-                          _mm512_cvtepi32_ps(s), acc);
+    q6_step(unpack_q6(bytes(w) + i * sizeof(BlockQ6_K)), bytes(a) + i * sizeof(BlockQ8_K), acc);
   }
-  return _mm512_reduce_add_ps(acc);
+  return _mm512_reduce_add_ps(acc.v);
 }
 
 // ---- float types: products in float, sums in double (as the reference)
@@ -270,6 +304,117 @@ float vec_dot_bf16(int64_t n, const void* w, const void* a) {
       [&](int64_t i) { return bf16_at(bytes(w) + 2 * i) * bf16_at(bytes(a) + 2 * i); });
 }
 
+// ---- multi-token kernels: vec_dot with kT accumulators (see x86.h)
+
+// Calls Kernel::run<kT> for n_tok tokens, kT a compile-time count.
+template <typename Kernel>
+void dot_tokens(int64_t n, const void* w, const uint8_t* a, size_t a_stride, int n_tok, float* out,
+                int64_t out_stride) {
+  switch (n_tok) {
+    case 1: return Kernel::template run<1>(n, bytes(w), a, a_stride, out, out_stride);
+    case 2: return Kernel::template run<2>(n, bytes(w), a, a_stride, out, out_stride);
+    case 3: return Kernel::template run<3>(n, bytes(w), a, a_stride, out, out_stride);
+    case 4: return Kernel::template run<4>(n, bytes(w), a, a_stride, out, out_stride);
+    case 5: return Kernel::template run<5>(n, bytes(w), a, a_stride, out, out_stride);
+    case 6: return Kernel::template run<6>(n, bytes(w), a, a_stride, out, out_stride);
+    case 7: return Kernel::template run<7>(n, bytes(w), a, a_stride, out, out_stride);
+    default: return Kernel::template run<8>(n, bytes(w), a, a_stride, out, out_stride);
+  }
+}
+
+template <typename Block, bool kFive>
+struct GemmQ45 {
+  template <int kT>
+  static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t a_stride, float* out, int64_t out_stride) {
+    KAcc acc[kT];
+    for (int64_t i = 0; i < n / kQK_K; ++i) {
+      const Q45Weights b = unpack_q45<Block, kFive>(w + i * sizeof(Block));
+      const uint8_t* y = a + i * sizeof(BlockQ8_K);
+      for (int t = 0; t < kT; ++t) q45_step(b, y + t * a_stride, acc[t]);
+    }
+    for (int t = 0; t < kT; ++t) out[t * out_stride] = q45_result(acc[t]);
+  }
+};
+
+struct GemmQ6K {
+  template <int kT>
+  static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t a_stride, float* out, int64_t out_stride) {
+    KAcc acc[kT];
+    for (int64_t i = 0; i < n / kQK_K; ++i) {
+      const Q6Weights b = unpack_q6(w + i * sizeof(BlockQ6_K));
+      const uint8_t* y = a + i * sizeof(BlockQ8_K);
+      for (int t = 0; t < kT; ++t) q6_step(b, y + t * a_stride, acc[t]);
+    }
+    for (int t = 0; t < kT; ++t) out[t * out_stride] = _mm512_reduce_add_ps(acc[t].v);
+  }
+};
+
+// Q8_0 activations packed per pair of blocks (a, b): 64 bytes q + 128 (as
+// unsigned, a's then b's), then 16 floats [da x 8, db x 8]. An odd last
+// block is paired with itself and its b scales are 0, as sum_pairs does.
+constexpr size_t kQ8PairBytes = 128;
+
+size_t q8_0_packed_bytes(int64_t n) { return static_cast<size_t>((n / kQk + 1) / 2) * kQ8PairBytes; }
+
+void pack_q8_0(int64_t n, const void* a, uint8_t* dst) {
+  const int64_t nb = n / kQk;
+  for (int64_t i = 0; i < nb; i += 2, dst += kQ8PairBytes) {
+    const uint8_t* ya = bytes(a) + i * sizeof(BlockQ8_0);
+    const uint8_t* yb = i + 1 < nb ? ya + sizeof(BlockQ8_0) : ya;
+    const __m512i q = _mm512_xor_si512(load2x256(ya + 2, yb + 2), _mm512_set1_epi8(static_cast<char>(0x80)));
+    _mm512_storeu_si512(dst, q);
+    const float db = i + 1 < nb ? load_f16(yb) : 0.0f;
+    const __m512 d = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(load_f16(ya)), _mm512_set1_ps(db));
+    _mm512_storeu_ps(dst + 64, d);
+  }
+}
+
+// One pair of Q8_0 weight blocks (b == a for an odd last block, whose
+// scales are then 0) against kT packed tokens: the int32 lanes
+// (sum (y + 128) x - 128 sum x) equal dot_offset's, the scales
+// header_products' after the lane permute.
+template <int kT>
+inline void q8_0_pair(const uint8_t* xa, const uint8_t* xb, float db_keep, const uint8_t* y, size_t a_stride,
+                      __m512 (&acc)[kT]) {
+  const __m512i x = load2x256(xa + 2, xb + 2);
+  const __m512i corr = _mm512_sub_epi32(_mm512_setzero_si512(), dpbusd(_mm512_set1_epi8(static_cast<char>(0x80)), x));
+  const __m512 dx = _mm512_mask_blend_ps(0xFF00, _mm512_set1_ps(load_f16(xa)), _mm512_set1_ps(db_keep));
+  for (int t = 0; t < kT; ++t) {
+    const uint8_t* yt = y + t * a_stride;
+    const __m512 p = _mm512_mul_ps(dx, _mm512_loadu_ps(yt + 64));
+    acc[t] = _mm512_fmadd_ps(p, _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(corr, load512(yt), x)), acc[t]);
+  }
+}
+
+// sum_pairs' accumulation order: quads of blocks, pair 0 to acc0 and pair 1
+// to acc1; a leftover pair to acc0; an odd last block to acc1.
+struct GemmQ8_0 {
+  template <int kT>
+  static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t a_stride, float* out, int64_t out_stride) {
+    __m512 acc0[kT], acc1[kT];
+    for (int t = 0; t < kT; ++t) acc0[t] = acc1[t] = _mm512_setzero_ps();
+    const int64_t nb = n / kQk;
+    constexpr size_t kX = sizeof(BlockQ8_0);
+    const uint8_t* x = w;
+    int64_t i = 0;
+    for (; i + 3 < nb; i += 4, x += 4 * kX, a += 2 * kQ8PairBytes) {
+      q8_0_pair<kT>(x, x + kX, load_f16(x + kX), a, a_stride, acc0);
+      q8_0_pair<kT>(x + 2 * kX, x + 3 * kX, load_f16(x + 3 * kX), a + kQ8PairBytes, a_stride, acc1);
+    }
+    if (i + 1 < nb) {
+      q8_0_pair<kT>(x, x + kX, load_f16(x + kX), a, a_stride, acc0);
+      i += 2, x += 2 * kX, a += kQ8PairBytes;
+    }
+    if (i < nb) q8_0_pair<kT>(x, x, 0.0f, a, a_stride, acc1);
+    for (int t = 0; t < kT; ++t) out[t * out_stride] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[t], acc1[t])) + 0.0f;
+  }
+};
+
+const GemmKernel kGemmQ4K{nullptr, nullptr, dot_tokens<GemmQ45<BlockQ4_K, false>>};
+const GemmKernel kGemmQ5K{nullptr, nullptr, dot_tokens<GemmQ45<BlockQ5_K, true>>};
+const GemmKernel kGemmQ6K{nullptr, nullptr, dot_tokens<GemmQ6K>};
+const GemmKernel kGemmQ8_0{q8_0_packed_bytes, pack_q8_0, dot_tokens<GemmQ8_0>};
+
 const IsaOverride kAvx512Overrides[] = {
     {DType::kF32, {nullptr, nullptr, vec_dot_f32}},
     {DType::kF16, {nullptr, nullptr, vec_dot_f16}},
@@ -289,6 +434,16 @@ const IsaOverride kAvx512Overrides[] = {
 const IsaOverride* avx512_overrides(int* count) {
   *count = static_cast<int>(std::size(kAvx512Overrides));
   return kAvx512Overrides;
+}
+
+const GemmKernel* avx512_gemm(DType t) {
+  switch (t) {
+    case DType::kQ4_K: return &kGemmQ4K;
+    case DType::kQ5_K: return &kGemmQ5K;
+    case DType::kQ6_K: return &kGemmQ6K;
+    case DType::kQ8_0: return &kGemmQ8_0;
+    default: return nullptr;
+  }
 }
 
 }  // namespace r1::kernels::x86

@@ -12,6 +12,7 @@
 // Thread contract: pure functions over caller-owned buffers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/kernels.h"
@@ -23,6 +24,29 @@ struct IsaOverride {
   DType type;
   QuantOps ops;
 };
+
+// A multi-token kernel ("vec_dot with T accumulators"): each weight block is
+// unpacked once and dotted with up to kGemmTokens activation rows.
+// out[t * out_stride] is bit for bit this ISA's vec_dot(n, w, a_t), where
+// a_t is token t's vec_dot_type row: the integer parts are exact and every
+// float accumulator sees vec_dot's operations in vec_dot's order, so results
+// do not depend on how tokens are batched.
+constexpr int kGemmTokens = 8;
+
+struct GemmKernel {
+  // Bytes of one token's packed activations for n elements, and the repack
+  // of one token's vec_dot_type row into them; both nullptr where the kernel
+  // reads the vec_dot_type rows as they are.
+  size_t (*packed_bytes)(int64_t n);
+  void (*pack)(int64_t n, const void* a, uint8_t* dst);
+  // Token t's packed row is at a + t * a_stride; 1 <= n_tok <= kGemmTokens.
+  void (*dot)(int64_t n, const void* w, const uint8_t* a, size_t a_stride, int n_tok, float* out,
+              int64_t out_stride);
+};
+
+// The multi-token kernel of a weight type on a path, or nullptr.
+const GemmKernel* avx2_gemm(DType t);
+const GemmKernel* avx512_gemm(DType t);
 
 // Overrides of the AVX2 path (over the scalar table).
 const IsaOverride* avx2_overrides(int* count);
