@@ -1,89 +1,106 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
-
-#include "core/check.h"
+#include <chrono>
 
 namespace r1 {
 namespace {
-constexpr int kSpinIterations = 20000;
+
+// How long a thread spins (checking the clock every kSpinBatch pauses)
+// before it sleeps: long enough to bridge the gaps between the small
+// parallel loops of a decode step, short enough not to starve a competing
+// process of a shared core.
+constexpr std::chrono::microseconds kSpinTime{100};
+constexpr int kSpinBatch = 64;
 
 inline void cpu_relax() {
 #if defined(__x86_64__)
   __builtin_ia32_pause();
 #endif
 }
+
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
-  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this] { worker_loop(); });
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_.store(true);
-    generation_.fetch_add(1);
-  }
-  cv_.notify_all();
+  stop_.store(true);
+  generation_.fetch_add(1);
+  wake(work_sleepers_, work_cv_);
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::run(const std::function<void(int, int)>& fn) {
+// The state pred reads is changed (seq_cst) before wake() reads sleepers
+// (seq_cst), and a sleeper counts itself before checking pred under mu_: so
+// either the waker sees the sleeper and notifies under mu_, or the sleeper
+// sees the new state.
+template <typename Pred>
+void ThreadPool::wait_for(Pred pred, std::atomic<int>& sleepers, std::condition_variable& cv) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (int i = 1; !pred(); ++i) {
+    cpu_relax();
+    if (i % kSpinBatch == 0 && std::chrono::steady_clock::now() > deadline) {
+      std::unique_lock<std::mutex> lock(mu_);
+      sleepers.fetch_add(1);
+      cv.wait(lock, pred);
+      sleepers.fetch_sub(1);
+      return;
+    }
+  }
+}
+
+void ThreadPool::wake(std::atomic<int>& sleepers, std::condition_variable& cv) {
+  if (sleepers.load() == 0) return;
+  { std::lock_guard<std::mutex> lock(mu_); }
+  cv.notify_all();
+}
+
+void ThreadPool::run(const Job& fn) {
   if (n_threads_ == 1) {
     fn(0, 1);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    job_ = &fn;
-    pending_.store(n_threads_ - 1);
-    generation_.fetch_add(1, std::memory_order_release);
-  }
-  cv_.notify_all();
+  job_.store(&fn, std::memory_order_relaxed);
+  done_.store(0, std::memory_order_relaxed);
+  next_index_.store(1, std::memory_order_release);  // publishes job_ and done_
+  generation_.fetch_add(1);
+  wake(work_sleepers_, work_cv_);
   fn(0, n_threads_);
-  // Wait for the workers: spin, then yield so a descheduled worker can run.
-  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
-    if (spins < kSpinIterations) {
-      cpu_relax();
-    } else {
-      std::this_thread::yield();
-    }
+  run_claimed();  // indices no worker has started yet
+  wait_for([&] { return done_.load() == n_threads_ - 1; }, done_sleepers_, done_cv_);
+}
+
+void ThreadPool::run_claimed() {
+  for (int i; (i = next_index_.fetch_add(1, std::memory_order_acq_rel)) < n_threads_;) {
+    (*job_.load(std::memory_order_relaxed))(i, n_threads_);
+    if (done_.fetch_add(1) + 1 == n_threads_ - 1) wake(done_sleepers_, done_cv_);
   }
 }
 
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-  run([&](int t, int nt) {
-    const int64_t chunk = (n + nt - 1) / nt;
-    const int64_t begin = std::min<int64_t>(n, chunk * t);
-    const int64_t end = std::min<int64_t>(n, begin + chunk);
-    if (begin < end) fn(begin, end);
+  if (n <= 0) return;
+  if (n_threads_ == 1) {
+    fn(0, n);
+    return;
+  }
+  const int64_t n_chunks = std::min<int64_t>(n, int64_t{kChunksPerThread} * n_threads_);
+  std::atomic<int64_t> next{0};
+  run([&](int, int) {
+    for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < n_chunks;) {
+      fn(n / n_chunks * c + std::min(c, n % n_chunks), n / n_chunks * (c + 1) + std::min(c + 1, n % n_chunks));
+    }
   });
 }
 
-void ThreadPool::worker_loop(int index) {
-  uint64_t seen = 0;
+void ThreadPool::worker_loop() {
+  uint32_t seen = 0;
   for (;;) {
-    // Spin for a new generation, then sleep on the condition variable.
-    int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinIterations) {
-      cpu_relax();
-      ++spins;
-    }
-    if (generation_.load(std::memory_order_acquire) == seen) {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return generation_.load() != seen; });
-    }
-    seen = generation_.load(std::memory_order_acquire);
+    wait_for([&] { return generation_.load() != seen; }, work_sleepers_, work_cv_);
     if (stop_.load()) return;
-    const std::function<void(int, int)>* job;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      job = job_;
-    }
-    CHECK(job != nullptr);
-    (*job)(index, n_threads_);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    seen = generation_.load();
+    run_claimed();
   }
 }
 

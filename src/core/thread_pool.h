@@ -1,12 +1,16 @@
 // A persistent pool of worker threads for data-parallel loops.
 //
-// run(fn) calls fn(thread_index, n_threads) once on each of the pool's
-// threads, the calling thread being index 0, and returns when all are done.
-// Workers spin briefly and then sleep, so a pool sharing cores with another
-// busy process degrades instead of collapsing.
+// run(fn) calls fn(index, n_threads) once for each index in [0, n_threads)
+// and returns when all are done. The calling thread runs index 0, then
+// claims any index no worker has started yet, so a worker that is asleep or
+// descheduled (other processes share the cores) does not hold the call up;
+// an index may therefore run on any thread, but each runs exactly once and
+// on one thread. Workers and the caller spin briefly and then sleep (on a
+// condition variable) both for new work and for completion, so a pool
+// sharing cores with another busy process degrades instead of collapsing.
 //
-// Thread contract: run() is called from one thread at a time (the owner);
-// fn runs concurrently on all threads.
+// Thread contract: run() and parallel_for() are called from one thread at a
+// time (the owner); fn runs concurrently on all threads.
 #pragma once
 
 #include <atomic>
@@ -30,20 +34,34 @@ class ThreadPool {
 
   void run(const std::function<void(int thread, int n_threads)>& fn);
 
-  // Splits [0, n) into contiguous chunks, one per thread.
+  // Calls fn on contiguous chunks covering [0, n) exactly once, about
+  // kChunksPerThread per thread, handed out in order to whichever thread is
+  // free (so a descheduled thread's share is taken by the others).
   void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+  static constexpr int kChunksPerThread = 4;
+
  private:
-  void worker_loop(int index);
+  using Job = std::function<void(int, int)>;
+
+  void worker_loop();
+  // Claims and runs indices of the current job until none is left.
+  void run_claimed();
+  // Spins for a while, then sleeps on cv until pred() holds.
+  template <typename Pred>
+  void wait_for(Pred pred, std::atomic<int>& sleepers, std::condition_variable& cv);
+  void wake(std::atomic<int>& sleepers, std::condition_variable& cv);
 
   int n_threads_;
   std::vector<std::thread> workers_;
-  const std::function<void(int, int)>* job_ = nullptr;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<const Job*> job_{nullptr};
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<int> next_index_{0};  // next unclaimed index of the current job
+  std::atomic<int> done_{0};        // indices >= 1 finished
   std::atomic<bool> stop_{false};
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable work_cv_, done_cv_;
+  std::atomic<int> work_sleepers_{0}, done_sleepers_{0};
 };
 
 }  // namespace r1

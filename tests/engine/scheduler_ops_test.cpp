@@ -146,18 +146,19 @@ TEST_F(SchedulerTest, KvExhaustionMakesRequestsWaitNotFail) {
   o.kv_positions = 10 * 32;  // 10 blocks: about two long requests at a time
   auto sched = make(o);
   std::vector<std::shared_ptr<CollectSink>> sinks;
-  for (int i = 0; i < 10; ++i) {
+  for (int i = 0; i < 8; ++i) {
     std::string text = "<｜User｜>Long request " + std::to_string(i) + ":";
     for (int k = 0; k < 30; ++k) text += " item" + std::to_string(k + i);
     sinks.push_back(std::make_shared<CollectSink>());
-    ASSERT_TRUE(sched->submit(greedy(prompt(text), 60), sinks.back()).ok());
+    ASSERT_TRUE(sched->submit(greedy(prompt(text), 40), sinks.back()).ok());
   }
   for (auto& s : sinks) {
     ASSERT_TRUE(s->wait());
     EXPECT_FALSE(s->failed) << s->error.to_string();
     EXPECT_TRUE(s->info.reason == FinishReason::kMaxTokens || s->info.reason == FinishReason::kEog);
   }
-  EXPECT_EQ(sched->stats().requests_finished, 10);
+  EXPECT_TRUE(eventually(*sched, [](const SchedulerStats& s) { return s.requests_finished == 8; }));
+  EXPECT_GT(sched->stats().steps, 40);
 }
 
 TEST_F(SchedulerTest, DeadlineEndsRunningAndQueuedRequests) {

@@ -44,6 +44,7 @@ struct Args {
   bool parse_special = false;
   bool add_bos = false;
   bool flash_attn = false;  // --flash-attn: diagnostics only
+  bool no_repack = false;   // --no-repack: diagnostics only
 };
 
 [[noreturn]] void die(const std::string& msg) {
@@ -65,8 +66,10 @@ Args parse_args(int argc, char** argv) {
       args.add_bos = true;
     } else if (arg == "--flash-attn") {
       args.flash_attn = true;
+    } else if (arg == "--no-repack") {
+      args.no_repack = true;
     } else if (arg == "-m" || arg == "--tokens" || arg == "--logits-out" ||
-               arg == "--threads" || arg == "--json-in") {
+               arg == "--threads" || arg == "--json-in" || arg == "--dump-dir") {
       if (i + 1 >= argc) {
         die("missing value for " + arg);
       }
@@ -113,9 +116,11 @@ struct ContextDeleter {
 using ModelPtr = std::unique_ptr<llama_model, ModelDeleter>;
 using ContextPtr = std::unique_ptr<llama_context, ContextDeleter>;
 
-ModelPtr load_model(const std::string& path, bool vocab_only) {
+ModelPtr load_model(const std::string& path, bool vocab_only,
+                    bool no_repack = false) {
   llama_model_params params = llama_model_default_params();
   params.vocab_only = vocab_only;
+  params.use_extra_bufts = !no_repack;
   params.n_gpu_layers = 0;
   ModelPtr model(llama_model_load_from_file(path.c_str(), params));
   if (!model) {
@@ -161,9 +166,31 @@ int cmd_tokenize(const Args& args) {
   return 0;
 }
 
+// --dump-dir: every F32 graph node is written to DIR/NAME.f32 (ne0 x ne1
+// rows of f32), for locating where two implementations diverge.
+bool dump_node(ggml_tensor* t, bool ask, void* user) {
+  if (ask) {
+    return true;
+  }
+  if (t->type != GGML_TYPE_F32 || !ggml_is_contiguous(t)) {
+    return true;
+  }
+  const auto& dir = *static_cast<const std::string*>(user);
+  std::vector<float> data(static_cast<size_t>(ggml_nelements(t)));
+  ggml_backend_tensor_get(t, data.data(), 0, ggml_nbytes(t));
+  std::ofstream out(dir + "/" + t->name + ".f32", std::ios::binary);
+  out.write(reinterpret_cast<const char*>(data.data()),
+            static_cast<std::streamsize>(ggml_nbytes(t)));
+  return true;
+}
+
 ContextPtr make_context(llama_model* model, uint32_t n_tokens, int threads,
-                        bool flash_attn) {
+                        bool flash_attn, const std::string* dump_dir) {
   llama_context_params params = llama_context_default_params();
+  if (dump_dir != nullptr) {
+    params.cb_eval = dump_node;
+    params.cb_eval_user_data = const_cast<std::string*>(dump_dir);
+  }
   const uint32_t n = n_tokens < 256 ? 256 : n_tokens;
   params.n_ctx = n;
   params.n_batch = n;
@@ -242,7 +269,8 @@ int cmd_eval(const Args& args) {
   const auto threads_it = args.values.find("--threads");
   const int threads =
       threads_it == args.values.end() ? 2 : std::stoi(threads_it->second);
-  ModelPtr model = load_model(required(args, "-m"), /*vocab_only=*/false);
+  ModelPtr model =
+      load_model(required(args, "-m"), /*vocab_only=*/false, args.no_repack);
   const int32_t n_vocab =
       llama_vocab_n_tokens(llama_model_get_vocab(model.get()));
   for (llama_token t : ids) {
@@ -250,9 +278,12 @@ int cmd_eval(const Args& args) {
       die("token id out of range: " + std::to_string(t));
     }
   }
+  const auto dump_it = args.values.find("--dump-dir");
+  const std::string* dump_dir =
+      dump_it == args.values.end() ? nullptr : &dump_it->second;
   ContextPtr ctx =
       make_context(model.get(), static_cast<uint32_t>(ids.size()), threads,
-                   args.flash_attn);
+                   args.flash_attn, dump_dir);
   const std::vector<float> logits = teacher_forced_logits(ctx.get(), ids, n_vocab);
   std::ofstream out(out_path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(logits.data()),

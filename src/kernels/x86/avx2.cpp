@@ -112,10 +112,23 @@ inline __m128i k_min_sums(__m128i mins8, const uint8_t* bsums) {
   return _mm_madd_epi16(_mm_cvtepu8_epi16(mins8), pairs);
 }
 
-template <bool kFive>
-__m256i q45_sums(const uint8_t* qs, const uint8_t* qh, const uint8_t* q8, __m256i sc16) {
-  __m256i acc = _mm256_setzero_si256();
-  const __m256i hbits = kFive ? loadu256(qh) : _mm256_setzero_si256();
+// A Q4_K/Q5_K super-block unpacked once for any number of tokens: q[2c]
+// and q[2c + 1] the 32 values of sub-blocks 2c and 2c + 1, sc their scales.
+struct Q45Weights {
+  __m256i q[8];
+  __m256i sc[8];
+  __m128i mins8;
+  float d, dmin;
+};
+
+template <typename Block, bool kFive>
+inline Q45Weights unpack_q45(const uint8_t* x) {
+  Q45Weights b;
+  const __m128i sm = unpack_k_scales(x + offsetof(Block, scales));
+  b.mins8 = _mm_unpackhi_epi64(sm, sm);
+  const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+  const uint8_t* qs = x + offsetof(Block, qs);
+  const __m256i hbits = kFive ? loadu256(x + offsetof(BlockQ5_K, qh)) : _mm256_setzero_si256();
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   for (int c = 0; c < 4; ++c) {
     const __m256i raw = loadu256(qs + 32 * c);
@@ -128,73 +141,99 @@ __m256i q45_sums(const uint8_t* qs, const uint8_t* qh, const uint8_t* q8, __m256
       lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, b0), b0), h16));
       hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, b1), b1), h16));
     }
-    const __m256i plo = _mm256_maddubs_epi16(lo, loadu256(q8 + 64 * c));
-    const __m256i phi = _mm256_maddubs_epi16(hi, loadu256(q8 + 64 * c + 32));
-    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(plo, bcast_i16(sc16, 2 * c)));
-    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(phi, bcast_i16(sc16, 2 * c + 1)));
+    b.q[2 * c] = lo;
+    b.q[2 * c + 1] = hi;
+    b.sc[2 * c] = bcast_i16(sc16, 2 * c);
+    b.sc[2 * c + 1] = bcast_i16(sc16, 2 * c + 1);
   }
-  return acc;
+  b.d = load_f16(x);
+  b.dmin = load_f16(x + 2);
+  return b;
+}
+
+// A K-quant dot's float accumulators (m: the Q4_K/Q5_K min terms).
+struct KAcc {
+  __m256 v = _mm256_setzero_ps();
+  __m128 m = _mm_setzero_ps();
+};
+
+// Adds one super-block against Q8_K block y.
+inline void q45_step(const Q45Weights& b, const uint8_t* y, KAcc& acc) {
+  const float yd = load_f32(y);
+  const __m128i mins = k_min_sums(b.mins8, y + offsetof(BlockQ8_K, bsums));
+  acc.m = _mm_fmadd_ps(_mm_set1_ps(b.dmin * yd), _mm_cvtepi32_ps(mins), acc.m);
+  __m256i s = _mm256_setzero_si256();
+  for (int k = 0; k < 8; ++k) {
+    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(b.q[k], loadu256(y + 4 + 32 * k)), b.sc[k]));
+  }
+  acc.v = scale_add(s, b.d * yd, acc.v);
+}
+
+inline float q45_result(const KAcc& acc) {
+  __m128 m = _mm_add_ps(acc.m, _mm_movehl_ps(acc.m, acc.m));
+  m = _mm_add_ss(m, _mm_movehdup_ps(m));
+  return hsum_ps(acc.v) - _mm_cvtss_f32(m);
 }
 
 template <typename Block, bool kFive>
 float vec_dot_q45(int64_t n, const void* w, const void* a) {
-  __m256 acc = _mm256_setzero_ps();
-  __m128 acc_m = _mm_setzero_ps();
+  KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    const uint8_t* x = bytes(w) + i * sizeof(Block);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
-    const float yd = load_f32(y);
-    const __m128i sm = unpack_k_scales(x + offsetof(Block, scales));
-    const __m128i mins = k_min_sums(_mm_unpackhi_epi64(sm, sm), y + offsetof(BlockQ8_K, bsums));
-    acc_m = _mm_fmadd_ps(_mm_set1_ps(load_f16(x + 2) * yd), _mm_cvtepi32_ps(mins), acc_m);
-    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
-    const uint8_t* qh = kFive ? x + offsetof(BlockQ5_K, qh) : nullptr;
-    const __m256i s = q45_sums<kFive>(x + offsetof(Block, qs), qh, y + 4, sc16);
-    acc = scale_add(s, load_f16(x) * yd, acc);
+    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), bytes(a) + i * sizeof(BlockQ8_K), acc);
   }
-  __m128 m = _mm_add_ps(acc_m, _mm_movehl_ps(acc_m, acc_m));
-  m = _mm_add_ss(m, _mm_movehdup_ps(m));
-  return hsum_ps(acc) - _mm_cvtss_f32(m);
+  return q45_result(acc);
 }
 
-// Q6_K: 6-bit values 0..63 (the -32 offset goes through bsums) times q8,
-// each 16-element group by its int8 scale.
-__m256i q6_sums(const uint8_t* x, const uint8_t* q8) {
+// A Q6_K super-block unpacked once: 6-bit values 0..63 (the -32 offset goes
+// through bsums), q[4h + k] elements 128h + 32k.., sc[..] their two 16-group
+// scales, sc16 all 16 for the bias.
+struct Q6Weights {
+  __m256i q[8];
+  __m256i sc[8];
+  __m256i sc16;
+  float d;
+};
+
+inline Q6Weights unpack_q6(const uint8_t* x) {
+  Q6Weights b;
   const __m128i sc8 = loadu128(x + offsetof(BlockQ6_K, scales));
+  b.sc16 = _mm256_cvtepi8_epi16(sc8);
   const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
-  __m256i acc = _mm256_setzero_si256();
   for (int h = 0; h < 2; ++h) {
     const __m256i l0 = loadu256(x + 64 * h), l1 = loadu256(x + 64 * h + 32);
     const __m256i qh = loadu256(x + offsetof(BlockQ6_K, qh) + 32 * h);
-    const __m256i q[4] = {
-        _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
-        _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m30)),
-        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                        _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+    b.q[4 * h] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30));
+    b.q[4 * h + 1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30));
+    b.q[4 * h + 2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m30));
+    b.q[4 * h + 3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                     _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30));
     for (int k = 0; k < 4; ++k) {
       const int g = 8 * h + 2 * k;  // scale groups g, g + 1
       const __m128i idx = _mm_setr_epi8(g, g, g, g, g, g, g, g, g + 1, g + 1, g + 1, g + 1, g + 1, g + 1,
                                         g + 1, g + 1);
-      const __m256i sc = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
-      const __m256i p = _mm256_maddubs_epi16(q[k], loadu256(q8 + 128 * h + 32 * k));
-      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, sc));
+      b.sc[4 * h + k] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
     }
   }
-  return acc;
+  b.d = load_f16(x + offsetof(BlockQ6_K, d));
+  return b;
+}
+
+inline void q6_step(const Q6Weights& b, const uint8_t* y, KAcc& acc) {
+  const __m256i bias = _mm256_madd_epi16(b.sc16, loadu256(y + offsetof(BlockQ8_K, bsums)));
+  __m256i s = _mm256_setzero_si256();
+  for (int k = 0; k < 8; ++k) {
+    s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(b.q[k], loadu256(y + 4 + 32 * k)), b.sc[k]));
+  }
+  s = _mm256_sub_epi32(s, _mm256_slli_epi32(bias, 5));
+  acc.v = scale_add(s, b.d * load_f32(y), acc.v);
 }
 
 float vec_dot_q6_K(int64_t n, const void* w, const void* a) {
-  __m256 acc = _mm256_setzero_ps();
+  KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    const uint8_t* x = bytes(w) + i * sizeof(BlockQ6_K);
-    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
-    const __m256i sc16 = _mm256_cvtepi8_epi16(loadu128(x + offsetof(BlockQ6_K, scales)));
-    const __m256i bias = _mm256_madd_epi16(sc16, loadu256(y + offsetof(BlockQ8_K, bsums)));
-    const __m256i s = _mm256_sub_epi32(q6_sums(x, y + 4), _mm256_slli_epi32(bias, 5));
-    acc = scale_add(s, load_f16(x + offsetof(BlockQ6_K, d)) * load_f32(y), acc);
+    q6_step(unpack_q6(bytes(w) + i * sizeof(BlockQ6_K)), bytes(a) + i * sizeof(BlockQ8_K), acc);
   }
-  return hsum_ps(acc);
+  return hsum_ps(acc.v);
 }
 
 // ---- float types: products in float, sums in double (as the reference)
