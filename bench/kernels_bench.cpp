@@ -82,7 +82,8 @@ void matmul_per_token(const WeightView& w, const float* x, int64_t n_tokens, flo
   });
 }
 
-void bm_prefill(benchmark::State& state, DType t, int64_t rows, int64_t cols, int threads, bool old_path) {
+void bm_prefill(benchmark::State& state, DType t, Isa isa, int64_t rows, int64_t cols, int threads, bool old_path) {
+  set_isa(isa);
   const size_t row_bytes = dtype_row_bytes(t, cols);
   std::vector<uint8_t> mat(row_bytes * rows);
   for (int64_t r = 0; r < rows; r += 64) {  // 64 distinct rows, repeated
@@ -108,20 +109,24 @@ void bm_prefill(benchmark::State& state, DType t, int64_t rows, int64_t cols, in
   state.counters["tok/s"] = benchmark::Counter(n * kPrefillTokens, benchmark::Counter::kIsRate);
   state.counters["GFLOP/s"] =
       benchmark::Counter(n * 2e-9 * static_cast<double>(rows * cols * kPrefillTokens), benchmark::Counter::kIsRate);
+  set_isa(detected_isa());
 }
 
 void register_prefill() {
   const std::pair<int64_t, int64_t> shapes[] = {{8960, 1536}, {1536, 8960}};
   for (DType t : {DType::kQ4_K, DType::kQ6_K, DType::kQ8_0, DType::kF16}) {
     for (const auto& [rows, cols] : shapes) {
-      for (int threads : {1, 2}) {
-        for (bool old_path : {true, false}) {
-          const std::string name = std::string("prefill/") + std::string(dtype_traits(t).name) + "/" +
-                                   std::to_string(rows) + "x" + std::to_string(cols) + "/t" +
-                                   std::to_string(threads) + (old_path ? "/pertoken" : "/gemm");
-          benchmark::RegisterBenchmark(name.c_str(), bm_prefill, t, rows, cols, threads, old_path)
-              ->Unit(benchmark::kMillisecond)
-              ->UseRealTime();
+      for (Isa isa : {Isa::kAvx512, Isa::kAvx2}) {
+        if (!cpu_supports(isa)) continue;
+        for (int threads : {1, 2}) {
+          for (bool old_path : {true, false}) {
+            const std::string name = std::string("prefill/") + std::string(dtype_traits(t).name) + "/" +
+                                     isa_name(isa) + "/" + std::to_string(rows) + "x" + std::to_string(cols) +
+                                     "/t" + std::to_string(threads) + (old_path ? "/pertoken" : "/gemm");
+            benchmark::RegisterBenchmark(name.c_str(), bm_prefill, t, isa, rows, cols, threads, old_path)
+                ->Unit(benchmark::kMillisecond)
+                ->UseRealTime();
+          }
         }
       }
     }

@@ -8,6 +8,7 @@
 
 #include "app_config.h"
 #include "cmd_bench.h"
+#include "cmd_bench_serve.h"
 #include "common.h"
 #include "core/log.h"
 
@@ -24,6 +25,7 @@ struct Config {
   TokenizeConfig tokenize;
   EvalConfig eval;
   BenchConfig bench;
+  r1::loadgen::LoadConfig bench_serve;
 };
 
 struct Commands {
@@ -35,6 +37,7 @@ struct Commands {
   CLI::App* tokenize = nullptr;
   CLI::App* eval = nullptr;
   CLI::App* bench = nullptr;
+  CLI::App* bench_serve = nullptr;
 };
 
 Commands declare(CLI::App& app, Config& c) {
@@ -52,6 +55,9 @@ Commands declare(CLI::App& app, Config& c) {
   cmd.tokenize = add_tokenize_command(app, c.tokenize);
   cmd.eval = add_eval_command(app, c.eval);
   cmd.bench = add_bench_command(app, c.bench);
+  // `bench serve` needs no model; dispatch() checks -m for plain `bench`.
+  cmd.bench->get_option("--model")->required(false);
+  cmd.bench_serve = add_bench_serve_command(*cmd.bench, c.bench_serve);
   return cmd;
 }
 
@@ -66,7 +72,14 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.synth->parsed()) return synth_command(c.synth);
   if (cmd.tokenize->parsed()) return tokenize_command(c.tokenize);
   if (cmd.eval->parsed()) return eval_command(c.eval);
-  if (cmd.bench->parsed()) return bench_command(c.bench);
+  if (cmd.bench_serve->parsed()) return bench_serve_command(c.bench_serve);
+  if (cmd.bench->parsed()) {
+    if (c.bench.model.empty()) {
+      std::fprintf(stderr, "error: bench: --model is required (or use `bench serve`)\n");
+      return kExitUsage;
+    }
+    return bench_command(c.bench);
+  }
   std::fprintf(stderr, "error: no command given (see --help)\n");
   return kExitUsage;
 }

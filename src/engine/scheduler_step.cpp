@@ -2,6 +2,7 @@
 // batched forward pass, sampling, retirement). Engine thread only.
 #include <algorithm>
 
+#include "core/thread_pool.h"
 #include "engine/scheduler.h"
 
 namespace r1::engine {
@@ -125,10 +126,17 @@ void Scheduler::step() {
     }
     return;
   }
+  // Sampling is per sequence (its own state only): in parallel. Events go
+  // out in order on this thread.
   const auto n_vocab = static_cast<size_t>(n_vocab_);
-  for (size_t row = 0; row < sampled.size(); ++row) {
-    Sequence& s = *sampled[row];
-    const std::optional<FinishReason> end = s.on_logits(std::span<const float>(logits_.data() + row * n_vocab, n_vocab));
+  threads_->parallel_for(static_cast<int64_t>(sampled.size()), [&](int64_t begin, int64_t end) {
+    for (auto row = static_cast<size_t>(begin); row < static_cast<size_t>(end); ++row) {
+      sampled[row]->sample_next(std::span<const float>(logits_.data() + row * n_vocab, n_vocab));
+    }
+  });
+  for (Sequence* seq : sampled) {
+    Sequence& s = *seq;
+    const std::optional<FinishReason> end = s.commit_sampled();
     ++eng_.generated_tokens;
     if (end) {
       finish(s, *end);

@@ -162,10 +162,14 @@ void Sequence::send(StreamEvent event, const std::string& text) {
   sink_->on_token(event);
 }
 
-std::optional<FinishReason> Sequence::on_logits(std::span<const float> logits) {
+void Sequence::sample_next(std::span<const float> logits) {
   const bool want_lp = req_.top_logprobs >= 0;
-  const int32_t tok = sampler_.sample(logits, n_generated(), want_lp ? req_.top_logprobs : -1,
-                                      want_lp ? &sample_ : nullptr);
+  next_ = sampler_.sample(logits, n_generated(), want_lp ? req_.top_logprobs : -1, want_lp ? &sample_ : nullptr);
+}
+
+std::optional<FinishReason> Sequence::commit_sampled() {
+  CHECK(next_ >= 0) << "commit_sampled without sample_next";
+  const int32_t tok = std::exchange(next_, -1);
   if (predicted_n_ == 0) t_first_ = Clock::now();
   sampler_.accept(tok);
   tokens_.push_back(tok);
@@ -174,7 +178,7 @@ std::optional<FinishReason> Sequence::on_logits(std::span<const float> logits) {
   Emitted e = push_text(tok);
   StreamEvent ev;
   ev.token = tok;
-  if (want_lp) ev.logprobs = make_logprobs(sample_);
+  if (req_.top_logprobs >= 0) ev.logprobs = make_logprobs(sample_);
   send(std::move(ev), e.text);
   return after_token(tok, e.stopped);
 }

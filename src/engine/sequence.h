@@ -113,7 +113,15 @@ class Sequence {
   void on_admitted(int64_t reused_tokens);
   // Samples the next token from its logits row, appends it and emits its
   // text. Returns the finish reason when this token ends the request.
-  std::optional<FinishReason> on_logits(std::span<const float> logits);
+  std::optional<FinishReason> on_logits(std::span<const float> logits) {
+    sample_next(logits);
+    return commit_sampled();
+  }
+  // on_logits in two halves: sample_next only computes (touches nothing but
+  // this sequence's sampler, so sequences may sample in parallel);
+  // commit_sampled appends the token and emits its events.
+  void sample_next(std::span<const float> logits);
+  std::optional<FinishReason> commit_sampled();
 
   // Releases held-back text and sends the terminal on_finish (once).
   void finish(FinishReason reason);
@@ -139,6 +147,7 @@ class Sequence {
   std::unique_ptr<model::KvCache> cache_;
   StepSampler sampler_;
   sampling::SampleResult sample_;
+  int32_t next_ = -1;  // sampled by sample_next, not yet committed
   tokenizer::StreamDecoder decoder_;
   sampling::StopMatcher stops_;
   tokenizer::ReasoningSplitter splitter_;

@@ -10,6 +10,7 @@
 // one chunk while the others take the rest.
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -32,6 +33,7 @@ constexpr int64_t kPrefillChunksPerThread = 4;
 // Prefill: weight bytes of one chunk of rows, kept in L2 while the token
 // tiles sweep over them.
 constexpr size_t kChunkWeightBytes = size_t{48} << 10;
+constexpr size_t kPackAlign = 64;  // packed activations start on a cache line
 
 #if defined(__x86_64__)
 const GemmKernel* find_gemm(DType t, Isa isa) {
@@ -79,9 +81,10 @@ Activations convert(const WeightView& w, const float* x, int64_t n_tokens, Isa i
   const size_t p_row = packed ? gemm->packed_bytes(w.cols) : 0;
   thread_local std::vector<uint8_t> scratch, packed_scratch;
   scratch.resize(a_row * static_cast<size_t>(n_tokens));
-  packed_scratch.resize(p_row * static_cast<size_t>(n_tokens));
+  packed_scratch.resize(p_row * static_cast<size_t>(n_tokens) + kPackAlign);
   uint8_t* dst = scratch.data();
   uint8_t* pdst = packed_scratch.data();
+  pdst += (kPackAlign - reinterpret_cast<uintptr_t>(pdst) % kPackAlign) % kPackAlign;
   for_chunks(pool, n_tokens, [&](int64_t t) {
     from_float(x + t * w.cols, dst + t * a_row, w.cols);
     if (packed) gemm->pack(w.cols, dst + t * a_row, pdst + t * p_row);
@@ -121,7 +124,8 @@ void matmul_tiles(const WeightView& w, const GemmKernel& gemm, Activations a, in
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kGemmTokens) {
       const int nt = static_cast<int>(std::min<int64_t>(kGemmTokens, n_tokens - t0));
       const uint8_t* at = a.data + t0 * a.stride;
-      for (int64_t r = r0; r < r1; ++r) gemm.dot(w.cols, weights + r * w_row, at, a.stride, nt, y + t0 * w.rows + r, w.rows);
+      float* yt = y + t0 * w.rows;
+      for (int64_t r = r0; r < r1; ++r) gemm.dot(w.cols, weights + r * w_row, at, a.stride, nt, yt + r, w.rows);
     }
   });
 }

@@ -2,6 +2,7 @@
 // llama_tensor_get_type for dense models), the file layout and the seeded
 // random weights.
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <numbers>
 #include <random>
@@ -92,7 +93,7 @@ void Planner::layer(int64_t i) {
   const int64_t e = spec.n_embd, q = spec.n_head * spec.head_dim;
   const int64_t kv = spec.n_head_kv * spec.head_dim, ff = spec.n_ff;
   const float in_e = 1.0f / std::sqrt(static_cast<float>(e));
-  const float depth = 1.0f / std::sqrt(static_cast<float>(spec.n_layer));
+  const float depth = std::getenv("R1X_RES") ? std::atof(std::getenv("R1X_RES")) : 1.0f / std::sqrt(static_cast<float>(spec.n_layer));
   vec(p + "attn_norm.weight", e, Init::kNorm);
   mat(p + "attn_q.weight", e, q, Role::kOtherMatrix, i, in_e);
   if (spec.qkv_bias) vec(p + "attn_q.bias", q, Init::kBias);
@@ -189,7 +190,7 @@ std::vector<float> llama3_rope_factors(int64_t head_dim, float theta) {
 
 std::vector<TensorPlan> plan_tensors(const Spec& spec, const FileType& ft) {
   Planner p{spec, ft, {}, 0};
-  p.mat("token_embd.weight", spec.n_embd, spec.n_vocab, Role::kEmbd, 0, 0.5f);
+  p.mat("token_embd.weight", spec.n_embd, spec.n_vocab, Role::kEmbd, 0, std::getenv("R1X_EMB") ? std::atof(std::getenv("R1X_EMB")) : 0.5f);
   if (spec.llama3_rope) p.vec("rope_freqs.weight", spec.head_dim / 2, Init::kRopeFreqs);
   for (int64_t i = 0; i < spec.n_layer; ++i) p.layer(i);
   p.vec("output_norm.weight", spec.n_embd, Init::kNorm);

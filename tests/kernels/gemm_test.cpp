@@ -29,7 +29,8 @@ struct IsaGuard {
 // Column counts that exercise each type's block loops (odd block counts,
 // leftover pairs and quads).
 std::vector<int64_t> col_counts(DType t) {
-  const int64_t block = std::max<int64_t>(dtype_traits(t).block_size, dtype_traits(dtype_traits(t).vec_dot_type).block_size);
+  const DType at = dtype_traits(t).vec_dot_type;
+  const int64_t block = std::max<int64_t>(dtype_traits(t).block_size, dtype_traits(at).block_size);
   if (block >= 256) return {256, 768, 1536};
   return {block, 3 * block, 6 * block, 7 * block, 9 * block};
 }

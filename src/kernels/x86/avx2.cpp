@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "kernels/x86/avx2_util.h"
+#include "kernels/x86/gemm_tokens.h"
 #include "kernels/x86/x86.h"
 #include "tensor/blocks.h"
 #include "tensor/half.h"
@@ -157,16 +158,21 @@ struct KAcc {
   __m128 m = _mm_setzero_ps();
 };
 
-// Adds one super-block against Q8_K block y.
+// The float part of a Q4_K/Q5_K super-block (vec_dot and gemm share it):
+// int32 sums s and min sums, scales d, dmin and the activation's yd.
+inline void q45_scale(__m256i s, __m128i mins, float d, float dmin, float yd, KAcc& acc) {
+  acc.m = _mm_fmadd_ps(_mm_set1_ps(dmin * yd), _mm_cvtepi32_ps(mins), acc.m);
+  acc.v = scale_add(s, d * yd, acc.v);
+}
+
+// Adds one unpacked super-block against Q8_K block y.
 inline void q45_step(const Q45Weights& b, const uint8_t* y, KAcc& acc) {
-  const float yd = load_f32(y);
   const __m128i mins = k_min_sums(b.mins8, y + offsetof(BlockQ8_K, bsums));
-  acc.m = _mm_fmadd_ps(_mm_set1_ps(b.dmin * yd), _mm_cvtepi32_ps(mins), acc.m);
   __m256i s = _mm256_setzero_si256();
   for (int k = 0; k < 8; ++k) {
     s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(b.q[k], loadu256(y + 4 + 32 * k)), b.sc[k]));
   }
-  acc.v = scale_add(s, b.d * yd, acc.v);
+  q45_scale(s, mins, b.d, b.dmin, load_f32(y), acc);
 }
 
 inline float q45_result(const KAcc& acc) {
@@ -175,11 +181,44 @@ inline float q45_result(const KAcc& acc) {
   return hsum_ps(acc.v) - _mm_cvtss_f32(m);
 }
 
+// vec_dot's integer part unpacks step by step (the whole block in
+// registers would spill with 16 ymm); the same exact sums as unpack_q45.
+template <bool kFive>
+__m256i q45_sums(const uint8_t* qs, const uint8_t* qh, const uint8_t* q8, __m256i sc16) {
+  __m256i acc = _mm256_setzero_si256();
+  const __m256i hbits = kFive ? loadu256(qh) : _mm256_setzero_si256();
+  const __m256i m4 = _mm256_set1_epi8(0x0F);
+  for (int c = 0; c < 4; ++c) {
+    const __m256i raw = loadu256(qs + 32 * c);
+    __m256i lo = _mm256_and_si256(raw, m4);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(raw, 4), m4);
+    if (kFive) {
+      const __m256i b0 = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
+      const __m256i b1 = _mm256_set1_epi8(static_cast<char>(2 << (2 * c)));
+      const __m256i h16 = _mm256_set1_epi8(0x10);
+      lo = _mm256_or_si256(lo, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, b0), b0), h16));
+      hi = _mm256_or_si256(hi, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(hbits, b1), b1), h16));
+    }
+    const __m256i plo = _mm256_maddubs_epi16(lo, loadu256(q8 + 64 * c));
+    const __m256i phi = _mm256_maddubs_epi16(hi, loadu256(q8 + 64 * c + 32));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(plo, bcast_i16(sc16, 2 * c)));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(phi, bcast_i16(sc16, 2 * c + 1)));
+  }
+  return acc;
+}
+
 template <typename Block, bool kFive>
 float vec_dot_q45(int64_t n, const void* w, const void* a) {
   KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), bytes(a) + i * sizeof(BlockQ8_K), acc);
+    const uint8_t* x = bytes(w) + i * sizeof(Block);
+    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
+    const __m128i sm = unpack_k_scales(x + offsetof(Block, scales));
+    const __m128i mins = k_min_sums(_mm_unpackhi_epi64(sm, sm), y + offsetof(BlockQ8_K, bsums));
+    const __m256i sc16 = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+    const uint8_t* qh = kFive ? x + offsetof(BlockQ5_K, qh) : nullptr;
+    const __m256i s = q45_sums<kFive>(x + offsetof(Block, qs), qh, y + 4, sc16);
+    q45_scale(s, mins, load_f16(x), load_f16(x + 2), load_f32(y), acc);
   }
   return q45_result(acc);
 }
@@ -218,20 +257,55 @@ inline Q6Weights unpack_q6(const uint8_t* x) {
   return b;
 }
 
+// The float part of a Q6_K super-block: int32 sums q less 32 * bias.
+inline void q6_scale(__m256i q, __m256i bias, float d, float yd, KAcc& acc) {
+  acc.v = scale_add(_mm256_sub_epi32(q, _mm256_slli_epi32(bias, 5)), d * yd, acc.v);
+}
+
 inline void q6_step(const Q6Weights& b, const uint8_t* y, KAcc& acc) {
   const __m256i bias = _mm256_madd_epi16(b.sc16, loadu256(y + offsetof(BlockQ8_K, bsums)));
   __m256i s = _mm256_setzero_si256();
   for (int k = 0; k < 8; ++k) {
     s = _mm256_add_epi32(s, _mm256_madd_epi16(_mm256_maddubs_epi16(b.q[k], loadu256(y + 4 + 32 * k)), b.sc[k]));
   }
-  s = _mm256_sub_epi32(s, _mm256_slli_epi32(bias, 5));
-  acc.v = scale_add(s, b.d * load_f32(y), acc.v);
+  q6_scale(s, bias, b.d, load_f32(y), acc);
+}
+
+// Q6_K: 6-bit values 0..63 (the -32 offset goes through bsums) times q8,
+// each 16-element group by its int8 scale.
+__m256i q6_sums(const uint8_t* x, const uint8_t* q8) {
+  const __m128i sc8 = loadu128(x + offsetof(BlockQ6_K, scales));
+  const __m256i m4 = _mm256_set1_epi8(0x0F), m30 = _mm256_set1_epi8(0x30);
+  __m256i acc = _mm256_setzero_si256();
+  for (int h = 0; h < 2; ++h) {
+    const __m256i l0 = loadu256(x + 64 * h), l1 = loadu256(x + 64 * h + 32);
+    const __m256i qh = loadu256(x + offsetof(BlockQ6_K, qh) + 32 * h);
+    const __m256i q[4] = {
+        _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), m30)),
+        _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), m30)),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(qh, m30)),
+        _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                        _mm256_and_si256(_mm256_srli_epi16(qh, 2), m30))};
+    for (int k = 0; k < 4; ++k) {
+      const int g = 8 * h + 2 * k;  // scale groups g, g + 1
+      const __m128i idx = _mm_setr_epi8(g, g, g, g, g, g, g, g, g + 1, g + 1, g + 1, g + 1, g + 1, g + 1,
+                                        g + 1, g + 1);
+      const __m256i sc = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(sc8, idx));
+      const __m256i p = _mm256_maddubs_epi16(q[k], loadu256(q8 + 128 * h + 32 * k));
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(p, sc));
+    }
+  }
+  return acc;
 }
 
 float vec_dot_q6_K(int64_t n, const void* w, const void* a) {
   KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    q6_step(unpack_q6(bytes(w) + i * sizeof(BlockQ6_K)), bytes(a) + i * sizeof(BlockQ8_K), acc);
+    const uint8_t* x = bytes(w) + i * sizeof(BlockQ6_K);
+    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(loadu128(x + offsetof(BlockQ6_K, scales)));
+    const __m256i bias = _mm256_madd_epi16(sc16, loadu256(y + offsetof(BlockQ8_K, bsums)));
+    q6_scale(q6_sums(x, y + 4), bias, load_f16(x + offsetof(BlockQ6_K, d)), load_f32(y), acc);
   }
   return hsum_ps(acc.v);
 }
@@ -366,6 +440,72 @@ void from_float_q8_K(const float* src, void* dst, int64_t n) {
   }
 }
 
+// ---- multi-token kernels: vec_dot with kT accumulators (see x86.h)
+
+template <typename Block, bool kFive>
+struct GemmQ45 {
+  template <int kT>
+  static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t a_stride, float* out, int64_t out_stride) {
+    KAcc acc[kT];
+    for (int64_t i = 0; i < n / kQK_K; ++i) {
+      const Q45Weights b = unpack_q45<Block, kFive>(w + i * sizeof(Block));
+      const uint8_t* y = a + i * sizeof(BlockQ8_K);
+      for (int t = 0; t < kT; ++t) q45_step(b, y + t * a_stride, acc[t]);
+    }
+    for (int t = 0; t < kT; ++t) out[t * out_stride] = q45_result(acc[t]);
+  }
+};
+
+struct GemmQ6K {
+  template <int kT>
+  static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t a_stride, float* out, int64_t out_stride) {
+    KAcc acc[kT];
+    for (int64_t i = 0; i < n / kQK_K; ++i) {
+      const Q6Weights b = unpack_q6(w + i * sizeof(BlockQ6_K));
+      const uint8_t* y = a + i * sizeof(BlockQ8_K);
+      for (int t = 0; t < kT; ++t) q6_step(b, y + t * a_stride, acc[t]);
+    }
+    for (int t = 0; t < kT; ++t) out[t * out_stride] = hsum_ps(acc[t].v);
+  }
+};
+
+// One Q8_0 weight block against kT tokens' Q8_0 blocks (y + t * a_stride):
+// sum_blocks' int32 lanes (|x| . sign(y, x)) and scale dx * dy.
+template <int kT>
+inline void q8_0_block(const uint8_t* x, const uint8_t* y, size_t a_stride, __m256 (&acc)[kT]) {
+  const __m256i q = loadu256(x + 2);
+  const __m256i ax = _mm256_sign_epi8(q, q);
+  const float dx = load_f16(x);
+  for (int t = 0; t < kT; ++t) {
+    const uint8_t* yt = y + t * a_stride;
+    const __m256i s = dot_u8_i8(ax, _mm256_sign_epi8(loadu256(yt + 2), q));
+    acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dx * load_f16(yt)), _mm256_cvtepi32_ps(s), acc[t]);
+  }
+}
+
+// sum_blocks' accumulation order: block j to accumulator j & 1.
+struct GemmQ8_0 {
+  template <int kT>
+  static void run(int64_t n, const uint8_t* w, const uint8_t* a, size_t a_stride, float* out, int64_t out_stride) {
+    __m256 acc0[kT], acc1[kT];
+    for (int t = 0; t < kT; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    const int64_t nb = n / kQk;
+    constexpr size_t kB = sizeof(BlockQ8_0);
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+      q8_0_block<kT>(w + i * kB, a + i * kB, a_stride, acc0);
+      q8_0_block<kT>(w + (i + 1) * kB, a + (i + 1) * kB, a_stride, acc1);
+    }
+    if (i < nb) q8_0_block<kT>(w + i * kB, a + i * kB, a_stride, acc0);
+    for (int t = 0; t < kT; ++t) out[t * out_stride] = hsum_ps(_mm256_add_ps(acc0[t], acc1[t])) + 0.0f;
+  }
+};
+
+const GemmKernel kGemmQ4K{nullptr, nullptr, dot_tokens<GemmQ45<BlockQ4_K, false>>};
+const GemmKernel kGemmQ5K{nullptr, nullptr, dot_tokens<GemmQ45<BlockQ5_K, true>>};
+const GemmKernel kGemmQ6K{nullptr, nullptr, dot_tokens<GemmQ6K>};
+const GemmKernel kGemmQ8_0{nullptr, nullptr, dot_tokens<GemmQ8_0>};
+
 const IsaOverride kAvx2Overrides[] = {
     {DType::kF32, {nullptr, nullptr, vec_dot_f32}},
     {DType::kF16, {nullptr, nullptr, vec_dot_f16}},
@@ -389,6 +529,14 @@ const IsaOverride* avx2_overrides(int* count) {
   return kAvx2Overrides;
 }
 
-const GemmKernel* avx2_gemm(DType) { return nullptr; }
+const GemmKernel* avx2_gemm(DType t) {
+  switch (t) {
+    case DType::kQ4_K: return &kGemmQ4K;
+    case DType::kQ5_K: return &kGemmQ5K;
+    case DType::kQ6_K: return &kGemmQ6K;
+    case DType::kQ8_0: return &kGemmQ8_0;
+    default: return nullptr;
+  }
+}
 
 }  // namespace r1::kernels::x86

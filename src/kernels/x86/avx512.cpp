@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "kernels/x86/avx2_util.h"
+#include "kernels/x86/gemm_tokens.h"
 #include "kernels/x86/x86.h"
 #include "tensor/blocks.h"
 
@@ -171,15 +172,17 @@ struct KAcc {
   __m128 m = _mm_setzero_ps();
 };
 
-// Adds one super-block against Q8_K block y.
-inline void q45_step(const Q45Weights& b, const uint8_t* y, KAcc& acc) {
-  const float yd = load_f32(y);
-  const __m128i mins = k_min_sums(b.mins8, y + offsetof(BlockQ8_K, bsums));
+// Adds one super-block against a Q8_K block: its quants q8, scale yd and
+// bsums pairs (bsums[2j] + bsums[2j + 1]).
+inline void q45_step(const Q45Weights& b, const uint8_t* q8, float yd, __m128i pairs, KAcc& acc) {
+  const __m128i mins = _mm_madd_epi16(_mm_cvtepu8_epi16(b.mins8), pairs);
   acc.m = _mm_fmadd_ps(_mm_set1_ps(b.dmin * yd), _mm_cvtepi32_ps(mins), acc.m);
   __m512i s = _mm512_setzero_si512();
-  for (int c = 0; c < 4; ++c) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[c], load512(y + 4 + 64 * c)), b.sc[c]);
+  for (int c = 0; c < 4; ++c) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[c], load512(q8 + 64 * c)), b.sc[c]);
   acc.v = _mm512_fmadd_ps(_mm512_set1_ps(b.d * yd), _mm512_cvtepi32_ps(s), acc.v);
 }
+
+inline __m128i bsum_pairs(const uint8_t* bsums) { return _mm_hadd_epi16(loadu128(bsums), loadu128(bsums + 16)); }
 
 inline float q45_result(const KAcc& acc) {
   __m128 m = _mm_add_ps(acc.m, _mm_movehl_ps(acc.m, acc.m));
@@ -191,7 +194,9 @@ template <typename Block, bool kFive>
 float vec_dot_q45(int64_t n, const void* w, const void* a) {
   KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), bytes(a) + i * sizeof(BlockQ8_K), acc);
+    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
+    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), y + 4, load_f32(y),
+             bsum_pairs(y + offsetof(BlockQ8_K, bsums)), acc);
   }
   return q45_result(acc);
 }
@@ -234,19 +239,21 @@ inline Q6Weights unpack_q6(const uint8_t* x) {
   return b;
 }
 
-inline void q6_step(const Q6Weights& b, const uint8_t* y, KAcc& acc) {
-  const __m256i bias = _mm256_madd_epi16(b.sc16, loadu256(y + offsetof(BlockQ8_K, bsums)));
+// Adds one super-block against a Q8_K block: quants q8, scale yd, bsums.
+inline void q6_step(const Q6Weights& b, const uint8_t* q8, float yd, const uint8_t* bsums, KAcc& acc) {
+  const __m256i bias = _mm256_madd_epi16(b.sc16, loadu256(bsums));
   __m512i s = _mm512_setzero_si512();
-  for (int k = 0; k < 4; ++k) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[k], load512(y + 4 + 64 * k)), b.sc[k]);
+  for (int k = 0; k < 4; ++k) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[k], load512(q8 + 64 * k)), b.sc[k]);
   // 32 * bias taken from the low 8 lanes only.
   s = _mm512_sub_epi32(s, _mm512_zextsi256_si512(_mm256_slli_epi32(bias, 5)));
-  acc.v = _mm512_fmadd_ps(_mm512_set1_ps(b.d * load_f32(y)), _mm512_cvtepi32_ps(s), acc.v);
+  acc.v = _mm512_fmadd_ps(_mm512_set1_ps(b.d * yd), _mm512_cvtepi32_ps(s), acc.v);
 }
 
 float vec_dot_q6_K(int64_t n, const void* w, const void* a) {
   KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    q6_step(unpack_q6(bytes(w) + i * sizeof(BlockQ6_K)), bytes(a) + i * sizeof(BlockQ8_K), acc);
+    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
+    q6_step(unpack_q6(bytes(w) + i * sizeof(BlockQ6_K)), y + 4, load_f32(y), y + offsetof(BlockQ8_K, bsums), acc);
   }
   return _mm512_reduce_add_ps(acc.v);
 }
@@ -306,19 +313,22 @@ float vec_dot_bf16(int64_t n, const void* w, const void* a) {
 
 // ---- multi-token kernels: vec_dot with kT accumulators (see x86.h)
 
-// Calls Kernel::run<kT> for n_tok tokens, kT a compile-time count.
-template <typename Kernel>
-void dot_tokens(int64_t n, const void* w, const uint8_t* a, size_t a_stride, int n_tok, float* out,
-                int64_t out_stride) {
-  switch (n_tok) {
-    case 1: return Kernel::template run<1>(n, bytes(w), a, a_stride, out, out_stride);
-    case 2: return Kernel::template run<2>(n, bytes(w), a, a_stride, out, out_stride);
-    case 3: return Kernel::template run<3>(n, bytes(w), a, a_stride, out, out_stride);
-    case 4: return Kernel::template run<4>(n, bytes(w), a, a_stride, out, out_stride);
-    case 5: return Kernel::template run<5>(n, bytes(w), a, a_stride, out, out_stride);
-    case 6: return Kernel::template run<6>(n, bytes(w), a, a_stride, out, out_stride);
-    case 7: return Kernel::template run<7>(n, bytes(w), a, a_stride, out, out_stride);
-    default: return Kernel::template run<8>(n, bytes(w), a, a_stride, out, out_stride);
+// Q8_K activations packed per super-block into 320 bytes (64-byte aligned
+// when the buffer is): the 256 quants, then d, the 8 bsums pairs and the 16
+// bsums.
+constexpr size_t kQ8KPacked = 320;
+constexpr size_t kQ8KD = 256, kQ8KPairs = 260, kQ8KBsums = 276;
+
+size_t q8_K_packed_bytes(int64_t n) { return static_cast<size_t>(n / kQK_K) * kQ8KPacked; }
+
+void pack_q8_K(int64_t n, const void* a, uint8_t* dst) {
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQ8KPacked) {
+    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
+    std::memcpy(dst, y + 4, kQK_K);
+    std::memcpy(dst + kQ8KD, y, 4);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + kQ8KPairs), bsum_pairs(y + offsetof(BlockQ8_K, bsums)));
+    std::memcpy(dst + kQ8KBsums, y + offsetof(BlockQ8_K, bsums), 32);
+    std::memset(dst + kQ8KBsums + 32, 0, kQ8KPacked - kQ8KBsums - 32);
   }
 }
 
@@ -329,8 +339,11 @@ struct GemmQ45 {
     KAcc acc[kT];
     for (int64_t i = 0; i < n / kQK_K; ++i) {
       const Q45Weights b = unpack_q45<Block, kFive>(w + i * sizeof(Block));
-      const uint8_t* y = a + i * sizeof(BlockQ8_K);
-      for (int t = 0; t < kT; ++t) q45_step(b, y + t * a_stride, acc[t]);
+      const uint8_t* y = a + i * kQ8KPacked;
+      for (int t = 0; t < kT; ++t) {
+        const uint8_t* yt = y + t * a_stride;
+        q45_step(b, yt, load_f32(yt + kQ8KD), loadu128(yt + kQ8KPairs), acc[t]);
+      }
     }
     for (int t = 0; t < kT; ++t) out[t * out_stride] = q45_result(acc[t]);
   }
@@ -342,8 +355,11 @@ struct GemmQ6K {
     KAcc acc[kT];
     for (int64_t i = 0; i < n / kQK_K; ++i) {
       const Q6Weights b = unpack_q6(w + i * sizeof(BlockQ6_K));
-      const uint8_t* y = a + i * sizeof(BlockQ8_K);
-      for (int t = 0; t < kT; ++t) q6_step(b, y + t * a_stride, acc[t]);
+      const uint8_t* y = a + i * kQ8KPacked;
+      for (int t = 0; t < kT; ++t) {
+        const uint8_t* yt = y + t * a_stride;
+        q6_step(b, yt, load_f32(yt + kQ8KD), yt + kQ8KBsums, acc[t]);
+      }
     }
     for (int t = 0; t < kT; ++t) out[t * out_stride] = _mm512_reduce_add_ps(acc[t].v);
   }
@@ -410,9 +426,9 @@ struct GemmQ8_0 {
   }
 };
 
-const GemmKernel kGemmQ4K{nullptr, nullptr, dot_tokens<GemmQ45<BlockQ4_K, false>>};
-const GemmKernel kGemmQ5K{nullptr, nullptr, dot_tokens<GemmQ45<BlockQ5_K, true>>};
-const GemmKernel kGemmQ6K{nullptr, nullptr, dot_tokens<GemmQ6K>};
+const GemmKernel kGemmQ4K{q8_K_packed_bytes, pack_q8_K, dot_tokens<GemmQ45<BlockQ4_K, false>>};
+const GemmKernel kGemmQ5K{q8_K_packed_bytes, pack_q8_K, dot_tokens<GemmQ45<BlockQ5_K, true>>};
+const GemmKernel kGemmQ6K{q8_K_packed_bytes, pack_q8_K, dot_tokens<GemmQ6K>};
 const GemmKernel kGemmQ8_0{q8_0_packed_bytes, pack_q8_0, dot_tokens<GemmQ8_0>};
 
 const IsaOverride kAvx512Overrides[] = {

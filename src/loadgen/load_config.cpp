@@ -1,0 +1,121 @@
+#include "loadgen/load_config.h"
+
+#include <charconv>
+#include <cmath>
+
+namespace r1::loadgen {
+
+namespace {
+
+Error bad(const std::string& option, const std::string& message) {
+  return make_error(ErrorCode::kInvalidArgument, option + ": " + message);
+}
+
+Result<uint16_t> parse_port(std::string_view text, std::string_view url) {
+  unsigned value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
+      value > 65535) {
+    return bad("--url", "bad port in '" + std::string(url) + "'");
+  }
+  return static_cast<uint16_t>(value);
+}
+
+}  // namespace
+
+Result<Url> parse_url(std::string_view text) {
+  constexpr std::string_view kHttp = "http://";
+  if (text.starts_with("https://")) {
+    return make_error(ErrorCode::kUnsupported, "--url: https is not supported; use http://");
+  }
+  if (!text.starts_with(kHttp)) return bad("--url", "expected http://host[:port]");
+  std::string_view rest = text.substr(kHttp.size());
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  Url url;
+  if (slash != std::string_view::npos) url.base_path = std::string(rest.substr(slash));
+  while (!url.base_path.empty() && url.base_path.back() == '/') url.base_path.pop_back();
+  if (url.base_path.find_first_of("?# \r\n") != std::string::npos) {
+    return bad("--url", "the path may not hold a query, fragment or space");
+  }
+  std::string_view port_text;
+  if (authority.starts_with("[")) {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return bad("--url", "unclosed '[' in host");
+    url.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(":")) return bad("--url", "junk after ']'");
+    if (!after.empty()) port_text = after.substr(1);
+    if (!after.empty() && port_text.empty()) return bad("--url", "empty port");
+  } else {
+    const size_t colon = authority.find(':');
+    url.host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) return bad("--url", "empty port");
+    }
+  }
+  if (url.host.empty() || url.host.find_first_of("@ \r\n") != std::string::npos) {
+    return bad("--url", "bad host in '" + std::string(text) + "'");
+  }
+  if (!port_text.empty()) {
+    R1_ASSIGN_OR_RETURN(url.port, parse_port(port_text, text));
+  }
+  return url;
+}
+
+Result<ApiEndpoint> parse_endpoint(std::string_view name) {
+  if (name == "chat") return ApiEndpoint::kChat;
+  if (name == "completions") return ApiEndpoint::kCompletions;
+  if (name == "predict") return ApiEndpoint::kPredict;
+  return bad("--endpoint", "expected chat, completions or predict, got '" + std::string(name) + "'");
+}
+
+const char* endpoint_name(ApiEndpoint endpoint) {
+  switch (endpoint) {
+    case ApiEndpoint::kChat: return "chat";
+    case ApiEndpoint::kCompletions: return "completions";
+    case ApiEndpoint::kPredict: return "predict";
+  }
+  return "?";
+}
+
+const char* endpoint_path(ApiEndpoint endpoint) {
+  switch (endpoint) {
+    case ApiEndpoint::kChat: return "/v1/chat/completions";
+    case ApiEndpoint::kCompletions: return "/v1/completions";
+    case ApiEndpoint::kPredict: return "/api/predict";
+  }
+  return "/";
+}
+
+bool endpoint_streams(ApiEndpoint endpoint) { return endpoint != ApiEndpoint::kPredict; }
+
+Result<LoadPlan> make_plan(const LoadConfig& config) {
+  LoadPlan plan;
+  plan.config = config;
+  LoadConfig& c = plan.config;
+  R1_ASSIGN_OR_RETURN(plan.url, parse_url(c.url));
+  R1_ASSIGN_OR_RETURN(plan.endpoint, parse_endpoint(c.endpoint));
+  if (c.concurrency < 0 || c.concurrency > kMaxConcurrency) {
+    return bad("--concurrency", "must be in [0, " + std::to_string(kMaxConcurrency) + "]");
+  }
+  if (!std::isfinite(c.rate) || c.rate < 0 || c.rate > 1e6) return bad("--rate", "must be in [0, 1e6]");
+  if (c.num_requests < 0 || c.num_requests > kMaxNumRequests) {
+    return bad("--num-requests", "must be in [0, " + std::to_string(kMaxNumRequests) + "]");
+  }
+  if (!std::isfinite(c.duration_s) || c.duration_s < 0 || c.duration_s > kMaxDurationS) {
+    return bad("--duration", "must be in [0, 86400] seconds");
+  }
+  if (c.prompt_len < 1 || c.prompt_len > kMaxPromptLen) return bad("--prompt-len", "out of range");
+  if (c.output_len < 1 || c.output_len > kMaxOutputLen) return bad("--output-len", "out of range");
+  if (!std::isfinite(c.timeout_s) || c.timeout_s <= 0 || c.timeout_s > kMaxTimeoutS) {
+    return bad("--timeout", "must be in (0, 3600] seconds");
+  }
+  if (c.api_key.find_first_of("\r\n") != std::string::npos) return bad("--api-key", "bad characters");
+  if (c.concurrency == 0) c.concurrency = c.rate > 0 ? kDefaultRateConcurrency : 1;
+  if (c.num_requests == 0 && c.duration_s == 0) c.num_requests = kDefaultNumRequests;
+  return plan;
+}
+
+}  // namespace r1::loadgen
