@@ -41,6 +41,7 @@ if [ "${R1_NO_PEER:-0}" != 1 ]; then
 fi
 
 JOBS=$(nproc)
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$JOBS"
 echo "setup: built build/r1serve"

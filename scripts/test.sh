@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
 status=0
+# ccache hits across clean clones in other folders (CI clones afresh).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 echo "== sanitizer build (ASan + UBSan): unit tests"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DR1_SANITIZE=ON >/dev/null
@@ -15,13 +17,20 @@ cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j"$JOBS" || status=1
 
-echo "== fuzz: gguf parser"
+echo "== fuzz: gguf parser and request parser"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DR1_FUZZ=ON -DR1_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz
-mkdir -p build-fuzz/corpus/gguf
-./build-fuzz/tests/fuzz/gguf_fuzz -max_total_time="${R1_FUZZ_SECONDS:-60}" -rss_limit_mb=2048 \
-  -print_final_stats=1 build-fuzz/corpus/gguf tests/fuzz/corpus/gguf 2>&1 | tail -n 12 || status=1
+cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz server_fuzz
+for target in gguf server; do
+  echo "-- ${target}_fuzz"
+  mkdir -p "build-fuzz/corpus/$target"
+  if ! ./build-fuzz/tests/fuzz/${target}_fuzz -max_total_time="${R1_FUZZ_SECONDS:-45}" -rss_limit_mb=2048 \
+      -print_final_stats=1 "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target" > "build-fuzz/$target.log" 2>&1; then
+    tail -n 40 "build-fuzz/$target.log"; status=1
+  else
+    grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units)" "build-fuzz/$target.log" || true
+  fi
+done
 
 echo "== release build: unit, e2e and peer tests"
 cmake --build build -j"$JOBS"
