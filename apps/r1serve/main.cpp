@@ -9,6 +9,7 @@
 #include "app_config.h"
 #include "cmd_bench.h"
 #include "cmd_bench_serve.h"
+#include "cmd_serve.h"
 #include "common.h"
 #include "core/log.h"
 
@@ -26,6 +27,7 @@ struct Config {
   EvalConfig eval;
   BenchConfig bench;
   r1::loadgen::LoadConfig bench_serve;
+  ServeConfig serve;
 };
 
 struct Commands {
@@ -38,6 +40,7 @@ struct Commands {
   CLI::App* eval = nullptr;
   CLI::App* bench = nullptr;
   CLI::App* bench_serve = nullptr;
+  CLI::App* serve = nullptr;
 };
 
 Commands declare(CLI::App& app, Config& c) {
@@ -58,12 +61,13 @@ Commands declare(CLI::App& app, Config& c) {
   // `bench serve` needs no model; dispatch() checks -m for plain `bench`.
   cmd.bench->get_option("--model")->required(false);
   cmd.bench_serve = add_bench_serve_command(*cmd.bench, c.bench_serve);
+  cmd.serve = add_serve_command(app, c.serve);
   return cmd;
 }
 
 int dispatch(const Commands& cmd, const Config& c) {
   for (CLI::App* sub : {cmd.run, cmd.chat, cmd.inspect, cmd.synth, cmd.tokenize, cmd.eval,
-                        cmd.bench}) {
+                        cmd.bench, cmd.serve}) {
     if (sub->parsed()) remember_config(*sub);
   }
   if (cmd.run->parsed()) return run_command(c.run);
@@ -73,6 +77,7 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.tokenize->parsed()) return tokenize_command(c.tokenize);
   if (cmd.eval->parsed()) return eval_command(c.eval);
   if (cmd.bench_serve->parsed()) return bench_serve_command(c.bench_serve);
+  if (cmd.serve->parsed()) return serve_command(c.serve);
   if (cmd.bench->parsed()) {
     if (c.bench.model.empty()) {
       std::fprintf(stderr, "error: bench: --model is required (or use `bench serve`)\n");

@@ -68,7 +68,8 @@ Result<ApiEndpoint> parse_endpoint(std::string_view name) {
   if (name == "chat") return ApiEndpoint::kChat;
   if (name == "completions") return ApiEndpoint::kCompletions;
   if (name == "predict") return ApiEndpoint::kPredict;
-  return bad("--endpoint", "expected chat, completions or predict, got '" + std::string(name) + "'");
+  return bad("--endpoint",
+             "expected chat, completions or predict, got '" + std::string(name) + "'");
 }
 
 const char* endpoint_name(ApiEndpoint endpoint) {
@@ -100,7 +101,9 @@ Result<LoadPlan> make_plan(const LoadConfig& config) {
   if (c.concurrency < 0 || c.concurrency > kMaxConcurrency) {
     return bad("--concurrency", "must be in [0, " + std::to_string(kMaxConcurrency) + "]");
   }
-  if (!std::isfinite(c.rate) || c.rate < 0 || c.rate > 1e6) return bad("--rate", "must be in [0, 1e6]");
+  if (!std::isfinite(c.rate) || c.rate < 0 || c.rate > 1e6) {
+    return bad("--rate", "must be in [0, 1e6]");
+  }
   if (c.num_requests < 0 || c.num_requests > kMaxNumRequests) {
     return bad("--num-requests", "must be in [0, " + std::to_string(kMaxNumRequests) + "]");
   }
@@ -112,7 +115,9 @@ Result<LoadPlan> make_plan(const LoadConfig& config) {
   if (!std::isfinite(c.timeout_s) || c.timeout_s <= 0 || c.timeout_s > kMaxTimeoutS) {
     return bad("--timeout", "must be in (0, 3600] seconds");
   }
-  if (c.api_key.find_first_of("\r\n") != std::string::npos) return bad("--api-key", "bad characters");
+  if (c.api_key.find_first_of("\r\n") != std::string::npos) {
+    return bad("--api-key", "must not hold CR or LF");
+  }
   if (c.concurrency == 0) c.concurrency = c.rate > 0 ? kDefaultRateConcurrency : 1;
   if (c.num_requests == 0 && c.duration_s == 0) c.num_requests = kDefaultNumRequests;
   return plan;

@@ -108,6 +108,7 @@ class Runner {
   std::string target_;
   std::string host_header_;
   int64_t connections_ = 0;
+  int64_t stale_retries_ = 0;
   int in_flight_ = 0;      // occupied slots (requests and back-offs)
   int64_t issued_ = 0;
   int64_t arrived_ = 0;    // Poisson arrivals so far
@@ -148,6 +149,7 @@ Result<LoadResult> Runner::run() {
   out.records = std::move(records_);
   out.wall_s = seconds_between(start_, end_);
   out.connections = connections_;
+  out.stale_retries = stale_retries_;
   return out;
 }
 
@@ -317,7 +319,9 @@ void Runner::on_event(Conn& c, const std::string& data, Clock::time_point now) {
     return;
   }
   const ChunkFacts f = read_chunk(plan_.endpoint, data);
-  if (c.stream_fault.empty() && (!f.valid || f.error)) c.stream_fault = f.valid ? "stream_error" : "parse";
+  if (c.stream_fault.empty() && (!f.valid || f.error)) {
+    c.stream_fault = f.valid ? "stream_error" : "parse";
+  }
   if (f.usage_tokens >= 0) c.usage_tokens = f.usage_tokens;
   if (!f.has_token) return;
   if (c.chunk_tokens == 0) {
@@ -356,6 +360,7 @@ bool Runner::retry_stale(Conn& c) {
   if (!c.reused || c.retried || c.timed_out) return false;
   c.retried = true;
   c.reused = false;
+  ++stale_retries_;
   close(c);
   c.buffer.consume(c.buffer.size());
   connect(c);

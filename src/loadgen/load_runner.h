@@ -25,6 +25,7 @@ struct LoadResult {
   std::vector<RequestRecord> records;  // in completion order
   double wall_s = 0;                   // first request start to last completion
   int64_t connections = 0;             // TCP connections established
+  int64_t stale_retries = 0;           // requests resent after a stale keep-alive
 };
 
 // Errors: the host does not resolve, or an internal failure. Failed

@@ -83,7 +83,9 @@ ChunkFacts read_chunk(ApiEndpoint endpoint, std::string_view data) {
   f.usage_tokens = usage_tokens(j);
   auto choices = j.find("choices");
   if (choices != j.end() && choices->is_array()) {
-    for (const Json& choice : *choices) f.has_token = f.has_token || choice_has_token(endpoint, choice);
+    for (const Json& choice : *choices) {
+      f.has_token = f.has_token || choice_has_token(endpoint, choice);
+    }
   }
   return f;
 }

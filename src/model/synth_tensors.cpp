@@ -2,7 +2,6 @@
 // llama_tensor_get_type for dense models), the file layout and the seeded
 // random weights.
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <numbers>
 #include <random>
@@ -93,7 +92,7 @@ void Planner::layer(int64_t i) {
   const int64_t e = spec.n_embd, q = spec.n_head * spec.head_dim;
   const int64_t kv = spec.n_head_kv * spec.head_dim, ff = spec.n_ff;
   const float in_e = 1.0f / std::sqrt(static_cast<float>(e));
-  const float depth = std::getenv("R1X_RES") ? std::atof(std::getenv("R1X_RES")) : 1.0f / std::sqrt(static_cast<float>(spec.n_layer));
+  const float depth = 1.0f / std::sqrt(static_cast<float>(spec.n_layer));
   vec(p + "attn_norm.weight", e, Init::kNorm);
   mat(p + "attn_q.weight", e, q, Role::kOtherMatrix, i, in_e);
   if (spec.qkv_bias) vec(p + "attn_q.bias", q, Init::kBias);
@@ -143,6 +142,37 @@ void fill_row(const TensorPlan& t, uint64_t row_seed, float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = mean + t.stddev * unit_normal(rng);
 }
 
+// Realistic confidence: each token's embedding gets a component along the
+// output row of a "successor" token (seeded hash of the id), as a bigram
+// model would learn, so the final hidden state usually points at one output
+// row and the top-1 logit leads by a few units, as in trained LMs. With
+// purely random rows the top two of ~150k logits are Gaussian extremes,
+// about 0.4 apart on average and within 0.05 at ~12% of positions: rounding
+// differences between two correct implementations (q8 activation
+// quantization amplifies ulp-level differences to ~0.5% of a layer's
+// output) then flip the argmax at several percent of positions, and
+// llama.cpp disagrees with itself (flash attention on vs off) as often.
+// The weight is the component's rms next to the random part's 0.5; the
+// layers still change the logits enough that the cosine checks see them.
+constexpr float kSuccessorWeight = 0.6f;
+
+int64_t successor(uint64_t seed, int64_t token, int64_t n_vocab) {
+  return static_cast<int64_t>(mix64(seed ^ 0x5eedULL ^ static_cast<uint64_t>(token)) %
+                              static_cast<uint64_t>(n_vocab));
+}
+
+// x += kSuccessorWeight * (output row of successor(token)) / its rms.
+void add_successor(uint64_t seed, int64_t token, int64_t n_vocab, float* x, int64_t n) {
+  const TensorPlan out{"output.weight", {n, n_vocab}, DType::kF32, Init::kMatrix, 1.0f};
+  const uint64_t out_seed = mix64(seed ^ hash_name(out.name));
+  std::vector<float> u(static_cast<size_t>(n));
+  fill_row(out, mix64(out_seed + static_cast<uint64_t>(successor(seed, token, n_vocab))), u.data(), n);
+  double sq = 0.0;
+  for (float v : u) sq += static_cast<double>(v) * v;
+  const auto scale = static_cast<float>(kSuccessorWeight / std::sqrt(sq / static_cast<double>(n)));
+  for (int64_t i = 0; i < n; ++i) x[i] += scale * u[static_cast<size_t>(i)];
+}
+
 void encode_row(DType type, const float* x, int64_t n, uint8_t* dst) {
   switch (type) {
     case DType::kF32:
@@ -190,7 +220,7 @@ std::vector<float> llama3_rope_factors(int64_t head_dim, float theta) {
 
 std::vector<TensorPlan> plan_tensors(const Spec& spec, const FileType& ft) {
   Planner p{spec, ft, {}, 0};
-  p.mat("token_embd.weight", spec.n_embd, spec.n_vocab, Role::kEmbd, 0, std::getenv("R1X_EMB") ? std::atof(std::getenv("R1X_EMB")) : 0.5f);
+  p.mat("token_embd.weight", spec.n_embd, spec.n_vocab, Role::kEmbd, 0, 0.5f);
   if (spec.llama3_rope) p.vec("rope_freqs.weight", spec.head_dim / 2, Init::kRopeFreqs);
   for (int64_t i = 0; i < spec.n_layer; ++i) p.layer(i);
   p.vec("output_norm.weight", spec.n_embd, Init::kNorm);
@@ -216,6 +246,7 @@ void generate_tensor(const TensorPlan& t, const Spec& spec, uint64_t seed, Threa
     std::vector<float> x(static_cast<size_t>(cols));
     for (int64_t r = begin; r < end; ++r) {
       fill_row(t, mix64(tensor_seed + static_cast<uint64_t>(r)), x.data(), cols);
+      if (t.name == "token_embd.weight") add_successor(seed, r, rows, x.data(), cols);
       encode_row(t.type, x.data(), cols, out->data() + static_cast<size_t>(r) * row_bytes);
     }
   });

@@ -43,10 +43,11 @@ LoadPlan plan_for(uint16_t port, LoadConfig c) {
   return std::move(plan).value();
 }
 
-Report run(const LoadPlan& plan, int64_t* connections = nullptr) {
+Report run(const LoadPlan& plan, int64_t* connections = nullptr, int64_t* retries = nullptr) {
   Result<LoadResult> r = run_load(plan);
   CHECK(r.ok()) << r.error().to_string();
   if (connections != nullptr) *connections = r->connections;
+  if (retries != nullptr) *retries = r->stale_retries;
   return build_report(r->records, r->wall_s);
 }
 
@@ -174,6 +175,22 @@ TEST(LoadRunner, DurationBoundsTheRun) {
   EXPECT_LT(seconds_since(t0), 2.0);
   EXPECT_GT(r.succeeded, 2);
   EXPECT_EQ(r.failed, 0);
+}
+
+TEST(LoadRunner, StaleKeepAliveIsRetried) {
+  server::ServerConfig config;
+  config.idle_timeout = std::chrono::milliseconds(20);  // closes idle connections
+  Served s({}, config);
+  LoadConfig c = small(4, 1);
+  c.rate = 8;  // ~125 ms between arrivals: the kept-alive connection goes stale
+  c.seed = 3;
+  int64_t connections = 0;
+  int64_t retries = 0;
+  const Report r = run(plan_for(s.port, c), &connections, &retries);
+  EXPECT_EQ(r.succeeded, 4);
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_GT(connections, 1);
+  EXPECT_GT(retries, 0);
 }
 
 TEST(LoadRunner, ApiKey) {

@@ -95,6 +95,9 @@ TEST(LoadConfig, PlanDefaultsAndRanges) {
   c = LoadConfig{};
   c.concurrency = kMaxConcurrency + 1;
   EXPECT_FALSE(make_plan(c).ok());
+  c = LoadConfig{};
+  c.api_key = "k\r\nX-Injected: 1";
+  EXPECT_FALSE(make_plan(c).ok());
 }
 
 }  // namespace

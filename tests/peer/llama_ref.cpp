@@ -3,9 +3,13 @@
 // shipped with node-llama-cpp at test time; no llama.cpp code is compiled in.
 //
 //   llama_ref eval -m M.gguf --tokens IDS.json --logits-out OUT.f32 [--threads N]
+//                  [--flash-attn] [--no-repack] [--dump-dir DIR]
 //       Teacher-forced logits for every position of IDS.json (a JSON array of
 //       token ids), written as float32, n_tokens x n_vocab, row-major. Prints
-//       the per-position argmax ids as a JSON array on stdout.
+//       the per-position argmax ids as a JSON array on stdout. Diagnostics:
+//       --no-repack loads without the CPU "extra" (repacked weight) buffer
+//       types; --dump-dir writes every F32 graph node (attn_norm-0, Qcur-0,
+//       kqv_out-0, ffn_out-1, result_norm, ...) to DIR/NAME.f32.
 //   llama_ref tokenize -m M.gguf --json-in FILE [--parse-special] [--add-bos]
 //       FILE holds a JSON array of strings; prints a JSON array of id arrays.
 //       --add-bos maps to llama_tokenize(add_special=true), which adds BOS

@@ -1,0 +1,267 @@
+// `r1serve serve`: HTTP first, then the model, then ready; drain on
+// SIGTERM/SIGINT. See cmd_serve.h.
+#include "cmd_serve.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "chat_io.h"
+#include "common.h"
+#include "model/synth.h"
+#include "server/engine_backend.h"
+#include "server/http_server.h"
+
+namespace r1::app {
+
+CLI::App* add_serve_command(CLI::App& app, ServeConfig& c) {
+  CLI::App* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server");
+  cmd->add_option("-m,--model", c.model, "GGUF model file (default: a demo model with RANDOM weights)");
+  std::string presets;
+  for (const std::string& p : model::synth_preset_names()) presets += " " + p;
+  cmd->add_option("--demo-preset", c.demo_preset, "synthetic preset of the demo model:" + presets)
+      ->check(CLI::IsMember(model::synth_preset_names()));
+  cmd->add_option("--host", c.host, "address to bind");
+  cmd->add_option("--port", c.port, "port to bind (0: any free port)")->check(CLI::Range(0, 65535));
+  cmd->add_option("--parallel", c.parallel, "sequences decoded together")->check(CLI::Range(1, 1024));
+  cmd->add_option("--queue", c.queue, "requests waiting for a slot before 429")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("-c,--ctx", c.ctx, "context positions per sequence")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
+  // Not printed with the start-up config (secrets); $R1SERVE_API_KEY also works.
+  cmd->add_option("--api-key", c.api_keys, "accepted Bearer API key (repeatable; none: no auth)")
+      ->envname("R1SERVE_API_KEY")
+      ->configurable(false);
+  cmd->add_option("-t,--threads", c.threads, "forward-pass threads (0: all cores)")
+      ->check(CLI::Range(0, 1024));
+  cmd->add_option("--http-threads", c.http_threads, "HTTP I/O threads")->check(CLI::Range(1, 256));
+  cmd->add_option("--cors", c.cors, "allowed CORS origin (repeatable; * for any)");
+  cmd->add_option("--template", c.template_name,
+                  "chat template: deepseek-r1, deepseek-r1-llamacpp, qwen2.5, chatml, qwen3, "
+                  "llama3 (default: detected from the model)");
+  cmd->add_option("--kv-budget-mb", c.kv_budget_mb, "KV cache budget in MiB (0: parallel * ctx)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 30));
+  cmd->add_option("--grace-seconds", c.grace_seconds, "on SIGTERM, wait this long for streams")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--body-limit-kb", c.body_limit_kb, "largest request body (KiB; larger: 413)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  return cmd;
+}
+
+namespace {
+
+// Takes SIGINT/SIGTERM on its own thread (sigwait), so nothing runs in a
+// signal handler. Construct it before starting any other thread: the mask
+// is inherited. A second signal ends the process at once.
+class SignalWatcher {
+ public:
+  SignalWatcher() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~SignalWatcher() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+    }
+    pthread_kill(thread_.native_handle(), SIGTERM);  // wakes sigwait
+    thread_.join();
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  // Blocks until a signal arrives; returns it.
+  int wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return signal_ != 0; });
+    return signal_;
+  }
+  bool signalled() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return signal_ != 0;
+  }
+
+ private:
+  void run() {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set_, &sig) != 0) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (quit_) return;
+      if (signal_ != 0) {
+        std::fprintf(stderr, "serve: second signal: exiting now\n");
+        std::_Exit(kExitError);
+      }
+      signal_ = sig;
+      cv_.notify_all();
+    }
+  }
+
+  sigset_t set_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  int signal_ = 0;
+  bool quit_ = false;
+  std::thread thread_;
+};
+
+Result<std::filesystem::path> cache_dir() {
+  if (const char* d = std::getenv("R1SERVE_CACHE"); d != nullptr && *d != 0) return std::filesystem::path(d);
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != 0) {
+    return std::filesystem::path(x) / "r1serve";
+  }
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != 0) {
+    return std::filesystem::path(h) / ".cache" / "r1serve";
+  }
+  return make_error(ErrorCode::kNotFound, "no cache dir: set R1SERVE_CACHE, XDG_CACHE_HOME or HOME");
+}
+
+void print_demo_banner(const std::string& preset) {
+  std::fprintf(stderr,
+               "**********************************************************************\n"
+               "*  DEMO MODEL WITH RANDOM WEIGHTS: its output is meaningless text.  *\n"
+               "*  (synthetic preset %s, %s, seed %llu)\n"
+               "*  Serve real weights with: r1serve serve -m MODEL.gguf              *\n"
+               "**********************************************************************\n",
+               preset.c_str(), kDemoType, static_cast<unsigned long long>(kDemoSeed));
+}
+
+// The demo model's path, synthesized on first use (written to a temporary
+// name, then renamed, so a crash never leaves a truncated model behind).
+Result<std::string> ensure_demo_model(const std::string& preset) {
+  R1_ASSIGN_OR_RETURN(std::filesystem::path dir, cache_dir());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot create cache dir " + dir.string() + ": " + ec.message());
+  const std::filesystem::path path =
+      dir / ("demo-" + preset + "-" + kDemoType + "-seed" + std::to_string(kDemoSeed) + ".gguf");
+  if (std::filesystem::is_regular_file(path, ec)) return path.string();
+  std::fprintf(stderr, "serve: synthesizing the demo model into %s (once)\n", path.c_str());
+  model::SynthParams p;
+  p.preset = preset;
+  p.file_type = kDemoType;
+  p.seed = kDemoSeed;
+  p.vocab_path = default_vocab_dir();
+  const std::string tmp = path.string() + ".tmp." + std::to_string(getpid());
+  if (Status s = model::synth_model(p, tmp); !s.ok()) {
+    std::filesystem::remove(tmp, ec);
+    return s.error();
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot rename " + tmp + ": " + ec.message());
+  return path.string();
+}
+
+server::ServerConfig server_config(const ServeConfig& c) {
+  server::ServerConfig s;
+  s.host = c.host;
+  s.port = static_cast<uint16_t>(c.port);
+  s.threads = c.http_threads;
+  s.api_keys = c.api_keys;
+  s.cors_origins = c.cors;
+  s.body_limit = static_cast<size_t>(c.body_limit_kb) * 1024;
+  return s;
+}
+
+engine::SchedulerOptions scheduler_options(const ServeConfig& c) {
+  engine::SchedulerOptions o;
+  o.n_ctx = c.ctx;
+  o.n_parallel = c.parallel;
+  o.n_queue = c.queue;
+  o.kv_bytes = static_cast<uint64_t>(c.kv_budget_mb) << 20;
+  o.n_threads = c.threads;
+  return o;
+}
+
+// Loads the model (synthesizing the demo one if needed) and attaches it.
+Status load_and_attach(const ServeConfig& c, server::EngineBackend& backend) {
+  std::string path = c.model;
+  if (path.empty()) {
+    backend.set_not_ready("synthesizing the demo model");
+    R1_ASSIGN_OR_RETURN(path, ensure_demo_model(c.demo_preset));
+    backend.set_not_ready("loading model");
+  }
+  R1_ASSIGN_OR_RETURN(LoadedModel m, load_model(path, c.ctx));
+  R1_ASSIGN_OR_RETURN(sampling::SamplingParams defaults, sampling_params(m, SamplingOptions{}));
+  ChatOptions chat_options;
+  chat_options.template_name = c.template_name;
+  R1_ASSIGN_OR_RETURN(ChatSetup chat, chat_setup(m, chat_options));
+  server::EngineSetup s;
+  s.model = m.model;
+  s.tokenizer = m.tokenizer;
+  s.template_kind = chat.kind;
+  s.template_options = chat.options;
+  s.sampling_defaults = defaults;
+  s.scheduler = scheduler_options(c);
+  s.load_seconds = m.load_seconds;
+  R1_RETURN_IF_ERROR(backend.attach(std::move(s)));
+  std::fprintf(stderr,
+               "serve: ready: model %s loaded in %.2f s; template %s; %d slots, ctx %lld, queue %d\n",
+               backend.model_id().c_str(), m.load_seconds,
+               std::string(tokenizer::chat_template_name(chat.kind)).c_str(), c.parallel,
+               static_cast<long long>(backend.n_ctx()), c.queue);
+  return Status();
+}
+
+void shut_down(server::HttpServer& http, double grace_seconds, int sig) {
+  std::fprintf(stderr, "serve: %s: draining (grace %.0f s, %lld in flight)\n",
+               sig == SIGINT ? "SIGINT" : "SIGTERM", grace_seconds,
+               static_cast<long long>(http.router().in_flight()));
+  http.drain();
+  const auto grace = std::chrono::milliseconds(static_cast<int64_t>(grace_seconds * 1000));
+  if (!http.wait_idle(grace)) {
+    std::fprintf(stderr, "serve: grace period over: cancelling %lld requests\n",
+                 static_cast<long long>(http.router().in_flight()));
+  }
+  http.stop();
+  std::fprintf(stderr, "serve: stopped\n");
+}
+
+std::string model_id_for(const ServeConfig& c) {
+  if (c.model.empty()) return kDemoModelId;
+  return std::filesystem::path(c.model).stem().string();
+}
+
+Status check_inputs(const ServeConfig& c) {
+  if (!c.template_name.empty()) R1_RETURN_IF_ERROR(tokenizer::chat_template_from_name(c.template_name));
+  std::error_code ec;
+  if (!c.model.empty() && !std::filesystem::is_regular_file(c.model, ec)) {
+    return make_error(ErrorCode::kNotFound, "no such model file: " + c.model);
+  }
+  return Status();
+}
+
+}  // namespace
+
+int serve_command(const ServeConfig& c) {
+  if (Status s = check_inputs(c); !s.ok()) return report(s.error());
+  print_config();
+  std::fprintf(stderr, "serve: %zu API key(s)%s\n", c.api_keys.size(),
+               c.api_keys.empty() ? ": no authentication" : "");
+  SignalWatcher signals;  // before any other thread starts
+  if (c.model.empty()) print_demo_banner(c.demo_preset);
+  auto backend = std::make_shared<server::EngineBackend>(model_id_for(c));
+  Result<std::unique_ptr<server::HttpServer>> http = server::HttpServer::start(server_config(c), backend);
+  if (!http.ok()) return report(http.error());
+  std::fprintf(stderr, "serve: listening on http://%s:%u\n", c.host.c_str(),
+               static_cast<unsigned>((*http)->port()));
+  if (Status s = load_and_attach(c, *backend); !s.ok()) {
+    backend->set_not_ready("the model failed to load");
+    (*http)->stop();
+    return report(s.error());
+  }
+  shut_down(**http, c.grace_seconds, signals.wait());
+  return kExitOk;
+}
+
+}  // namespace r1::app

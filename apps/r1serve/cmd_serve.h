@@ -1,0 +1,52 @@
+// `r1serve serve`: the OpenAI-compatible HTTP server over the continuous-
+// batching engine (src/server/engine_backend.h).
+//
+// Start-up: the HTTP server binds first ("listening on http://HOST:PORT" on
+// stderr; --port 0 picks a free port), so /health answers 200 and /ready
+// 503 "loading model" while the model loads; then /ready turns 200. With no
+// -m, a demo model with RANDOM WEIGHTS is synthesized once into the cache
+// dir ($R1SERVE_CACHE, else $XDG_CACHE_HOME/r1serve, else ~/.cache/r1serve).
+//
+// Shutdown: SIGTERM or SIGINT drains (/ready and new generation requests
+// 503), waits up to --grace-seconds for the streams in flight, stops and
+// exits 0. A second signal exits at once (status 1).
+//
+// Thread contract: called from main()'s thread only; it blocks SIGINT and
+// SIGTERM in every thread and takes them on its own sigwait thread.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace r1::app {
+
+inline constexpr const char* kDemoModelId = "r1-demo-random-weights";
+inline constexpr const char* kDemoPreset = "r1-distill-qwen-1.5b";
+inline constexpr const char* kDemoType = "q4_k_m";
+inline constexpr uint64_t kDemoSeed = 42;
+
+struct ServeConfig {
+  std::string model;  // empty: the demo model
+  std::string demo_preset = kDemoPreset;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int parallel = 4;   // sequence slots
+  int queue = 64;     // waiting requests before 429
+  int64_t ctx = 4096; // positions per sequence
+  std::vector<std::string> api_keys;
+  int threads = 0;       // forward-pass threads (0: all cores)
+  int http_threads = 2;  // I/O threads
+  std::vector<std::string> cors;
+  std::string template_name;  // empty: detected from the model
+  int64_t kv_budget_mb = 0;   // 0: parallel * ctx positions
+  double grace_seconds = 30;
+  int64_t body_limit_kb = 1024;
+};
+
+CLI::App* add_serve_command(CLI::App& app, ServeConfig& c);
+int serve_command(const ServeConfig& c);
+
+}  // namespace r1::app
