@@ -24,9 +24,7 @@ namespace r1::app {
 CLI::App* add_serve_command(CLI::App& app, ServeConfig& c) {
   CLI::App* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server");
   cmd->add_option("-m,--model", c.model, "GGUF model file (default: a demo model with RANDOM weights)");
-  std::string presets;
-  for (const std::string& p : model::synth_preset_names()) presets += " " + p;
-  cmd->add_option("--demo-preset", c.demo_preset, "synthetic preset of the demo model:" + presets)
+  cmd->add_option("--demo-preset", c.demo_preset, "synthetic preset of the demo model (no -m)")
       ->check(CLI::IsMember(model::synth_preset_names()));
   cmd->add_option("--host", c.host, "address to bind");
   cmd->add_option("--port", c.port, "port to bind (0: any free port)")->check(CLI::Range(0, 65535));

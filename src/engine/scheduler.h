@@ -65,7 +65,8 @@ namespace r1::engine {
 struct SchedulerOptions {
   int64_t n_ctx = 4096;       // positions per sequence (clamped to the model's)
   int n_parallel = 4;         // sequence slots (--parallel)
-  int n_queue = 64;           // waiting requests (--queue); more -> kResourceExhausted
+  int n_queue = 64;           // waiting requests (--queue), preempted ones included;
+                              // a submit beyond it -> kResourceExhausted
   int64_t kv_positions = 0;   // KV budget in positions; 0: n_parallel * n_ctx
   uint64_t kv_bytes = 0;      // KV budget in bytes (overrides kv_positions when > 0)
   int64_t block_size = model::KvPool::kDefaultBlockSize;
@@ -87,6 +88,8 @@ struct SchedulerStats {
   int64_t requests_finished = 0;
   int64_t preemptions = 0;
   int64_t steps = 0;
+  double forward_seconds = 0;  // in model::forward
+  double sample_seconds = 0;   // sampling + detokenizing + sinks
 };
 
 class Scheduler {
@@ -132,6 +135,8 @@ class Scheduler {
   void reserve_batch();
   void preempt_newest();
   void step();
+  void build_batch(std::vector<model::BatchEntry>* batch, std::vector<Sequence*>* sampled);
+  void sample_and_emit(const std::vector<Sequence*>& sampled);
   void finish(Sequence& seq, FinishReason reason);
   void retire_finished();
   void publish();

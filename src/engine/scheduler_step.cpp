@@ -99,33 +99,24 @@ void Scheduler::reserve_batch() {
   }
 }
 
-void Scheduler::step() {
-  plan();
-  reserve_batch();
-  std::vector<model::BatchEntry> batch;
-  std::vector<Sequence*> sampled;
+void Scheduler::build_batch(std::vector<model::BatchEntry>* batch, std::vector<Sequence*>* sampled) {
   for (SeqPtr& s : running_) {
     if (s->step_n == 0) continue;
     const int64_t start = s->n_cached();
     const int64_t n_input = s->n_prompt() + static_cast<int64_t>(s->request().resume_tokens.size());
+    // Logits only where the chunk reaches the last known token.
     const bool completes = start + s->step_n == static_cast<int64_t>(s->tokens().size());
     for (int64_t j = 0; j < s->step_n; ++j) {
       const int64_t pos = start + j;
-      batch.push_back({s->tokens()[static_cast<size_t>(pos)], static_cast<int32_t>(pos), s->cache(),
-                       completes && j + 1 == s->step_n});
+      batch->push_back({s->tokens()[static_cast<size_t>(pos)], static_cast<int32_t>(pos), s->cache(),
+                        completes && j + 1 == s->step_n});
       if (pos < n_input) ++eng_.prompt_tokens;
     }
-    if (completes) sampled.push_back(s.get());
+    if (completes) sampled->push_back(s.get());
   }
-  if (batch.empty()) return;
-  const Status st = model::forward(*model_, batch, *ctx_, logits_.data());
-  ++eng_.steps;
-  if (!st.ok()) {
-    for (SeqPtr& s : running_) {
-      if (s->step_n > 0) s->fail(st.error());
-    }
-    return;
-  }
+}
+
+void Scheduler::sample_and_emit(const std::vector<Sequence*>& sampled) {
   // Sampling is per sequence (its own state only): in parallel. Events go
   // out in order on this thread.
   const auto n_vocab = static_cast<size_t>(n_vocab_);
@@ -144,6 +135,28 @@ void Scheduler::step() {
       prefix_->insert(s.tokens(), *s.cache());  // share the prompt with later requests
     }
   }
+}
+
+void Scheduler::step() {
+  plan();
+  reserve_batch();
+  std::vector<model::BatchEntry> batch;
+  std::vector<Sequence*> sampled;
+  build_batch(&batch, &sampled);
+  if (batch.empty()) return;
+  const Clock::time_point t0 = Clock::now();
+  const Status st = model::forward(*model_, batch, *ctx_, logits_.data());
+  const Clock::time_point t1 = Clock::now();
+  ++eng_.steps;
+  eng_.forward_seconds += std::chrono::duration<double>(t1 - t0).count();
+  if (!st.ok()) {
+    for (SeqPtr& s : running_) {
+      if (s->step_n > 0) s->fail(st.error());
+    }
+    return;
+  }
+  sample_and_emit(sampled);
+  eng_.sample_seconds += seconds_since(t1);
 }
 
 void Scheduler::retire_finished() {

@@ -154,7 +154,7 @@ void fill_row(const TensorPlan& t, uint64_t row_seed, float* x, int64_t n) {
 // llama.cpp disagrees with itself (flash attention on vs off) as often.
 // The weight is the component's rms next to the random part's 0.5; the
 // layers still change the logits enough that the cosine checks see them.
-constexpr float kSuccessorWeight = 0.6f;
+constexpr float kSuccessorWeight = 0.7f;
 
 int64_t successor(uint64_t seed, int64_t token, int64_t n_vocab) {
   return static_cast<int64_t>(mix64(seed ^ 0x5eedULL ^ static_cast<uint64_t>(token)) %

@@ -1,0 +1,123 @@
+// Admin API handlers and renderers (no sockets; admin.cpp serves them).
+#include <nlohmann/json.hpp>
+
+#include "gateway/admin.h"
+
+namespace r1::gateway {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::vector<PoolConfig> pool_list(const AdminSources& s, const std::vector<ReplicaSnapshot>& snap) {
+  if (!s.pools.empty()) return s.pools;
+  std::vector<PoolConfig> pools;
+  for (const auto& r : snap) {
+    bool seen = false;
+    for (const auto& p : pools) seen = seen || p.name == r.version;
+    if (!seen) pools.push_back(PoolConfig{r.version});
+  }
+  return pools;
+}
+
+Json breaker_json(const CircuitBreaker* b) {
+  if (b == nullptr) return nullptr;
+  const BreakerCounts c = b->counts();
+  return Json{{"state", breaker_state_name(b->state())},
+              {"error_rate_percent", c.error_rate_percent()},
+              {"successes", c.successes},
+              {"errors", c.errors},
+              {"timeouts", c.timeouts},
+              {"rejected_total", c.rejected_total},
+              {"opened_total", c.opened_total}};
+}
+
+Json replica_json(const ReplicaSnapshot& r, const Supervisor* supervisor) {
+  Json j = {{"id", r.id}, {"version", r.version}, {"pid", 0}, {"port", 0},
+            {"healthy", r.healthy}, {"ejected", r.ejected}, {"outstanding", r.outstanding}};
+  if (supervisor != nullptr) {
+    if (auto st = supervisor->status(r.id)) {
+      j["pid"] = static_cast<int64_t>(st->pid);
+      j["port"] = st->port;
+      j["state"] = worker_state_name(st->state);
+    }
+  }
+  return j;
+}
+
+int state_value(BreakerState s) {
+  switch (s) {
+    case BreakerState::kClosed: return 0;
+    case BreakerState::kHalfOpen: return 1;
+    case BreakerState::kOpen: return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::string admin_status_json(const AdminSources& s) {
+  const auto snap = s.router->snapshot();
+  Json pools = Json::array();
+  for (const auto& p : pool_list(s, snap)) {
+    int ejected = 0;
+    for (const auto& r : snap) ejected += (r.version == p.name && r.ejected) ? 1 : 0;
+    pools.push_back({{"name", p.name}, {"role", pool_role_name(p.role)},
+                     {"breaker", breaker_json(s.router->breaker(p.name))}, {"ejected", ejected}});
+  }
+  Json replicas = Json::array();
+  for (const auto& r : snap) replicas.push_back(replica_json(r, s.supervisor));
+  Json counters = Json::object();
+  if (s.metrics != nullptr) {
+    const ProxyCounters c = s.metrics->counters();
+    counters = {{"requests_total", c.requests_total}, {"retries_total", c.retries_total},
+                {"continuations_total", c.continuations_total},
+                {"retry_budget_exhausted_total", c.retry_budget_exhausted_total},
+                {"no_upstream_total", c.no_upstream_total}};
+  }
+  Json j = {{"pools", pools}, {"replicas", replicas}, {"counters", counters}};
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string admin_metrics_text(const AdminSources& s) {
+  std::string out = s.metrics != nullptr ? s.metrics->render() : "";
+  const auto snap = s.router->snapshot();
+  out += "# HELP r1_gateway_breaker_state Circuit breaker per version (0 closed, 1 half-open, 2 open).\n"
+         "# TYPE r1_gateway_breaker_state gauge\n";
+  const auto pools = pool_list(s, snap);
+  for (const auto& p : pools) {
+    if (const CircuitBreaker* b = s.router->breaker(p.name)) {
+      out += "r1_gateway_breaker_state{version=\"" + p.name + "\"} " +
+             std::to_string(state_value(b->state())) + "\n";
+    }
+  }
+  out += "# HELP r1_gateway_replica_healthy Replica health (1 healthy).\n"
+         "# TYPE r1_gateway_replica_healthy gauge\n";
+  for (const auto& r : snap) {
+    out += "r1_gateway_replica_healthy{version=\"" + r.version + "\",replica=\"" + r.id + "\"} " +
+           (r.healthy ? "1" : "0") + "\n";
+  }
+  out += "# HELP r1_gateway_replica_ejected Replica ejected by outlier detection (1 ejected).\n"
+         "# TYPE r1_gateway_replica_ejected gauge\n";
+  for (const auto& r : snap) {
+    out += "r1_gateway_replica_ejected{version=\"" + r.version + "\",replica=\"" + r.id + "\"} " +
+           (r.ejected ? "1" : "0") + "\n";
+  }
+  return out;
+}
+
+AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
+                           std::string_view method, std::string_view target,
+                           std::string_view authorization) {
+  if (!options.admin_key.empty() && authorization != "Bearer " + options.admin_key) {
+    return {401, "application/json", R"({"error":{"message":"admin key required","type":"unauthorized"}})"};
+  }
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (method != "GET") {
+    return {405, "application/json", R"({"error":{"message":"method not allowed","type":"invalid_request"}})"};
+  }
+  if (path == "/admin/status") return {200, "application/json", admin_status_json(sources)};
+  if (path == "/metrics") return {200, "text/plain; version=0.0.4", admin_metrics_text(sources)};
+  return {404, "application/json", R"({"error":{"message":"not found","type":"not_found"}})"};
+}
+
+}  // namespace r1::gateway
