@@ -28,7 +28,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -148,8 +150,16 @@ class File {
 
 // Builds a GGUF v3 file. Metadata is written in insertion order; setting a
 // key twice replaces its value in place.
+//
+// Tensors are either added with their bytes (add_tensor) or declared by
+// shape alone (add_tensor_info) and produced one at a time while
+// write_streaming() writes, so a multi-GB model never sits in memory.
 class Writer {
  public:
+  // Bytes of tensor `index` (declaration order), exactly
+  // tensor_bytes(index) long. Called once per declared-only tensor, in order.
+  using TensorProducer = std::function<Result<std::vector<uint8_t>>(size_t index)>;
+
   Writer() = default;
   // Values view owned_strings_; a copy would view the original's storage.
   Writer(const Writer&) = delete;
@@ -173,19 +183,37 @@ class Writer {
   // dims in ggml order (dims[0] innermost); bytes must be the exact size.
   void add_tensor(const std::string& name, DType type, std::vector<int64_t> dims,
                   std::vector<uint8_t> bytes);
+  // Declares a tensor whose bytes write_streaming() asks the producer for;
+  // its size follows from the dtype and dims.
+  void add_tensor_info(const std::string& name, DType type, std::vector<int64_t> dims);
 
+  size_t n_tensors() const { return tensors_.size(); }
+  uint64_t tensor_bytes(size_t index) const;
+
+  // Whole file in memory; every tensor must have been added with its bytes.
   std::vector<uint8_t> to_bytes() const;
+  // write_streaming() without a producer: every tensor must have its bytes.
   Status write(const std::string& path) const;
+  // Writes path + ".partial" (header first, then each tensor padded to the
+  // alignment) and renames it to path on success. A producer error, a
+  // producer result of the wrong size or an I/O error returns an error and
+  // leaves neither file behind.
+  Status write_streaming(const std::string& path, const TensorProducer& produce) const;
 
  private:
   struct PendingTensor {
     std::string name;
     DType type;
     std::vector<int64_t> dims;
+    uint64_t n_bytes = 0;
+    bool streamed = false;  // bytes come from the producer
     std::vector<uint8_t> bytes;
   };
   void put(const std::string& key, Value v);
+  uint64_t declare(const std::string& name, DType type, const std::vector<int64_t>& dims);
   void serialize_header(std::vector<uint8_t>& out) const;
+  Status write_tensors(std::FILE* f, const TensorProducer& produce,
+                       const std::string& path) const;
   std::string_view own(std::string_view s);  // a view into owned_strings_
   Value own_value(const Value& v);           // deep copy, strings owned
 

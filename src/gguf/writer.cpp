@@ -1,10 +1,12 @@
-// Writer: GGUF v3 serialization. write() streams the header and then each
-// tensor's bytes, so it never holds a second copy of the tensor data.
+// Writer: GGUF v3 serialization. write()/write_streaming() write the header
+// and then each tensor's bytes (stored, or produced one tensor at a time) to
+// path.partial and rename it into place; padding is applied only here.
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <span>
 
 #include "gguf/gguf.h"
 
@@ -56,6 +58,24 @@ Value scalar(ValueType t) {
   Value v;
   v.type = t;
   return v;
+}
+
+Status io_error(const std::string& what, const std::string& path, int err) {
+  return make_error(ErrorCode::kIo, what + ": " + std::strerror(err) + " (" + path + ")");
+}
+
+bool write_padded(std::FILE* f, std::span<const uint8_t> bytes, uint64_t alignment) {
+  static constexpr uint8_t kZeros[4096] = {};
+  if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+    return false;
+  }
+  uint64_t pad = align_up(bytes.size(), alignment) - bytes.size();
+  while (pad > 0) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(pad, sizeof kZeros));
+    if (std::fwrite(kZeros, 1, n, f) != n) return false;
+    pad -= n;
+  }
+  return true;
 }
 
 }  // namespace
@@ -163,19 +183,34 @@ void Writer::set_alignment(uint32_t alignment) {
   set_u32("general.alignment", alignment);
 }
 
-void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t> dims,
-                        std::vector<uint8_t> bytes) {
+uint64_t Writer::declare(const std::string& name, DType type, const std::vector<int64_t>& dims) {
   CHECK(!dims.empty() && dims.size() <= 4) << "tensor '" << name << "' n_dims " << dims.size();
   int64_t rows = 1;
   for (size_t d = 0; d < dims.size(); ++d) {
     CHECK(dims[d] > 0) << "tensor '" << name << "' dim[" << d << "] = " << dims[d];
     if (d > 0) rows *= dims[d];
   }
-  const size_t expected = dtype_row_bytes(type, dims[0]) * static_cast<size_t>(rows);
-  CHECK_EQ(bytes.size(), expected) << "tensor '" << name << "' byte size";
-  CHECK(tensor_index_.emplace(name, tensors_.size()).second) << "duplicate tensor '" << name
-                                                             << "'";
-  tensors_.push_back(PendingTensor{name, type, std::move(dims), std::move(bytes)});
+  CHECK(!tensor_index_.contains(name)) << "duplicate tensor '" << name << "'";
+  return dtype_row_bytes(type, dims[0]) * static_cast<uint64_t>(rows);
+}
+
+void Writer::add_tensor(const std::string& name, DType type, std::vector<int64_t> dims,
+                        std::vector<uint8_t> bytes) {
+  const uint64_t n_bytes = declare(name, type, dims);
+  CHECK_EQ(bytes.size(), n_bytes) << "tensor '" << name << "' byte size";
+  tensor_index_.emplace(name, tensors_.size());
+  tensors_.push_back(PendingTensor{name, type, std::move(dims), n_bytes, false, std::move(bytes)});
+}
+
+void Writer::add_tensor_info(const std::string& name, DType type, std::vector<int64_t> dims) {
+  const uint64_t n_bytes = declare(name, type, dims);
+  tensor_index_.emplace(name, tensors_.size());
+  tensors_.push_back(PendingTensor{name, type, std::move(dims), n_bytes, true, {}});
+}
+
+uint64_t Writer::tensor_bytes(size_t index) const {
+  CHECK_LT(index, tensors_.size());
+  return tensors_[index].n_bytes;
 }
 
 void Writer::serialize_header(std::vector<uint8_t>& out) const {
@@ -195,7 +230,7 @@ void Writer::serialize_header(std::vector<uint8_t>& out) const {
     for (int64_t d : t.dims) put_raw<uint64_t>(out, static_cast<uint64_t>(d));
     put_raw<uint32_t>(out, static_cast<uint32_t>(t.type));
     put_raw<uint64_t>(out, offset);
-    offset += align_up(t.bytes.size(), alignment_);
+    offset += align_up(t.n_bytes, alignment_);
   }
   pad_to(out, alignment_);
 }
@@ -204,43 +239,59 @@ std::vector<uint8_t> Writer::to_bytes() const {
   std::vector<uint8_t> out;
   serialize_header(out);
   for (const PendingTensor& t : tensors_) {
+    CHECK(!t.streamed) << "tensor '" << t.name << "' has no bytes; use write_streaming";
     out.insert(out.end(), t.bytes.begin(), t.bytes.end());
     pad_to(out, alignment_);
   }
   return out;
 }
 
-Status Writer::write(const std::string& path) const {
-  std::vector<uint8_t> header;
-  serialize_header(header);
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (f == nullptr) {
-    return make_error(ErrorCode::kIo,
-                      std::string("cannot create: ") + std::strerror(errno) + " (" + path + ")");
-  }
-  static constexpr uint8_t kZeros[4096] = {};
-  bool ok = std::fwrite(header.data(), 1, header.size(), f) == header.size();
-  for (const PendingTensor& t : tensors_) {
-    if (!ok) break;
-    ok = std::fwrite(t.bytes.data(), 1, t.bytes.size(), f) == t.bytes.size();
-    size_t pad = align_up(t.bytes.size(), alignment_) - t.bytes.size();
-    while (ok && pad > 0) {
-      size_t n = std::min(pad, sizeof kZeros);
-      ok = std::fwrite(kZeros, 1, n, f) == n;
-      pad -= n;
+Status Writer::write(const std::string& path) const { return write_streaming(path, nullptr); }
+
+// Each tensor's bytes then zeros up to the alignment. Producer results are
+// freed before the next tensor is produced.
+Status Writer::write_tensors(std::FILE* f, const TensorProducer& produce,
+                             const std::string& path) const {
+  for (size_t i = 0; i < tensors_.size(); ++i) {
+    const PendingTensor& t = tensors_[i];
+    std::vector<uint8_t> produced;
+    std::span<const uint8_t> bytes = t.bytes;
+    if (t.streamed) {
+      CHECK(produce != nullptr) << "tensor '" << t.name << "' has no bytes; use write_streaming";
+      Result<std::vector<uint8_t>> r = produce(i);
+      if (!r.ok()) return make_error(r.error().code, "tensor '" + t.name + "': " + r.error().message);
+      produced = std::move(r).value();
+      if (produced.size() != t.n_bytes) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "tensor '" + t.name + "': producer gave " +
+                              std::to_string(produced.size()) + " bytes, expected " +
+                              std::to_string(t.n_bytes) + " (" + path + ")");
+      }
+      bytes = produced;
     }
-  }
-  int err = ok ? 0 : errno;
-  if (std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok) {
-    std::remove(path.c_str());
-    return make_error(ErrorCode::kIo,
-                      std::string("cannot write: ") + std::strerror(err) + " (" + path + ")");
+    if (!write_padded(f, bytes, alignment_)) return io_error("cannot write", path, errno);
   }
   return {};
+}
+
+Status Writer::write_streaming(const std::string& path, const TensorProducer& produce) const {
+  std::vector<uint8_t> header;
+  serialize_header(header);
+  const std::string tmp = path + ".partial";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (f == nullptr) return io_error("cannot create", tmp, errno);
+  Status st;
+  if (std::fwrite(header.data(), 1, header.size(), f) != header.size()) {
+    st = io_error("cannot write", tmp, errno);
+  }
+  if (st.ok()) st = write_tensors(f, produce, tmp);
+  const int close_err = std::fclose(f) != 0 ? errno : 0;
+  if (st.ok() && close_err != 0) st = io_error("cannot write", tmp, close_err);
+  if (st.ok() && std::rename(tmp.c_str(), path.c_str()) != 0) {
+    st = io_error("cannot rename to " + path, tmp, errno);
+  }
+  if (!st.ok()) std::remove(tmp.c_str());
+  return st;
 }
 
 }  // namespace r1::gguf
