@@ -196,8 +196,8 @@ class Writer {
   Status write(const std::string& path) const;
   // Writes path + ".partial" (header first, then each tensor padded to the
   // alignment) and renames it to path on success. A producer error, a
-  // producer result of the wrong size or an I/O error returns an error and
-  // leaves neither file behind.
+  // producer result of the wrong size or an I/O error returns an error,
+  // removes the .partial file and leaves path as it was.
   Status write_streaming(const std::string& path, const TensorProducer& produce) const;
 
  private:

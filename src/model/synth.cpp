@@ -1,13 +1,10 @@
 // synth_model: presets, file types, hyperparameter metadata and the
-// streaming write. Tensor plans and weights: synth_tensors.cpp; tokenizer
-// metadata and serialization: synth_meta.cpp.
+// streaming write (gguf::Writer::write_streaming). Tensor plans and weights:
+// synth_tensors.cpp; tokenizer metadata: synth_meta.cpp.
 #include "model/synth.h"
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <thread>
@@ -154,10 +151,9 @@ std::vector<std::string> synth_file_type_names() {
 
 namespace {
 
-using synth::MetaBuilder;
 using synth::Spec;
 
-void add_hparams(const Spec& s, const synth::FileType& ft, MetaBuilder& m) {
+void add_hparams(const Spec& s, const synth::FileType& ft, gguf::Writer& m) {
   const std::string a = s.arch + ".";
   m.set_string("general.architecture", s.arch);
   m.set_string("general.name", "synthetic " + s.preset);
@@ -197,37 +193,9 @@ Result<std::string> vocab_file(const Spec& s, const std::string& path) {
   return file;
 }
 
-struct FileCloser {
-  void operator()(std::FILE* f) const { if (f) std::fclose(f); }
-};
-
-Status io_error(const std::string& what, const std::string& path) {
-  return make_error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
-}
-
-Status write_all(std::FILE* f, const void* data, size_t n, const std::string& path) {
-  if (n != 0 && std::fwrite(data, 1, n, f) != n) return io_error("write", path);
-  return Status();
-}
-
-Status write_tensors(const synth::Spec& spec, const SynthParams& p,
-                     const std::vector<synth::TensorPlan>& plan, std::FILE* f,
-                     const std::string& path) {
-  int n_threads = p.n_threads > 0 ? p.n_threads
-                                  : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  ThreadPool pool(n_threads);
-  std::vector<uint8_t> bytes;
-  uint64_t written = 0;
-  static const uint8_t kZeros[64] = {};
-  for (const synth::TensorPlan& t : plan) {
-    CHECK_LE(written, t.offset);
-    R1_RETURN_IF_ERROR(write_all(f, kZeros, t.offset - written, path));
-    synth::generate_tensor(t, spec, p.seed, pool, &bytes);
-    CHECK_EQ(bytes.size(), t.n_bytes);
-    R1_RETURN_IF_ERROR(write_all(f, bytes.data(), bytes.size(), path));
-    written = t.offset + t.n_bytes;
-  }
-  return Status();
+int thread_count(const SynthParams& p) {
+  return p.n_threads > 0 ? p.n_threads
+                         : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 }  // namespace
@@ -245,27 +213,19 @@ Status synth_model(const SynthParams& params, const std::string& out_path) {
   R1_ASSIGN_OR_RETURN(std::string vocab_path, vocab_file(spec, params.vocab_path));
   R1_ASSIGN_OR_RETURN(std::shared_ptr<const gguf::File> vocab, gguf::File::open(vocab_path));
 
-  MetaBuilder meta;
-  add_hparams(spec, ft, meta);
-  R1_RETURN_IF_ERROR(synth::add_tokenizer_meta(spec, *vocab, meta));
-  std::vector<synth::TensorPlan> plan = synth::plan_tensors(spec, ft);
-  std::vector<uint8_t> header = synth::serialize_header(meta, plan);
+  gguf::Writer w;
+  add_hparams(spec, ft, w);
+  R1_RETURN_IF_ERROR(synth::add_tokenizer_meta(spec, *vocab, w));
+  const std::vector<synth::TensorPlan> plan = synth::plan_tensors(spec, ft);
+  for (const synth::TensorPlan& t : plan) w.add_tensor_info(t.name, t.type, t.dims);
 
-  const std::string tmp = out_path + ".partial";
-  std::unique_ptr<std::FILE, FileCloser> f(std::fopen(tmp.c_str(), "wb"));
-  if (!f) return io_error("cannot create", tmp);
-  Status st = write_all(f.get(), header.data(), header.size(), tmp);
-  if (st.ok()) st = write_tensors(spec, params, plan, f.get(), tmp);
-  if (st.ok() && std::fflush(f.get()) != 0) st = io_error("write", tmp);
-  std::FILE* raw = f.release();
-  if (std::fclose(raw) != 0 && st.ok()) st = io_error("close", tmp);
-  std::error_code ec;
-  if (st.ok()) {
-    std::filesystem::rename(tmp, out_path, ec);
-    if (ec) st = make_error(ErrorCode::kIo, "rename to " + out_path + ": " + ec.message());
-  }
-  if (!st.ok()) std::filesystem::remove(tmp, ec);
-  return st;
+  ThreadPool pool(thread_count(params));
+  auto produce = [&](size_t i) -> Result<std::vector<uint8_t>> {
+    std::vector<uint8_t> bytes;
+    synth::generate_tensor(plan[i], spec, params.seed, pool, &bytes);
+    return bytes;
+  };
+  return w.write_streaming(out_path, produce);
 }
 
 }  // namespace r1::model

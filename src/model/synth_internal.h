@@ -1,14 +1,12 @@
 // Internals of synth_model (synth.h): the resolved shape, the tensor plan
-// with per-tensor types, metadata building and the streaming GGUF writer.
+// with per-tensor types, tokenizer metadata and weight generation. The file
+// itself is written by gguf::Writer::write_streaming.
 //
-// Thread contract: plain values and single-threaded builders.
+// Thread contract: plain values; generate_tensor uses the given pool.
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
-#include <deque>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -60,43 +58,21 @@ struct TensorPlan {
   DType type = DType::kF32;
   Init init = Init::kMatrix;
   float stddev = 0.02f;
-  uint64_t offset = 0;   // in the data section
   uint64_t n_bytes = 0;
 };
 
 Result<Spec> resolve_spec(const std::string& preset, const SynthOverrides& ov);
 Result<FileType> parse_file_type(const std::string& name);
 
-// Tensors in file order with types, init and data offsets (alignment 32).
+// Tensors in file order with types, init and byte sizes.
 std::vector<TensorPlan> plan_tensors(const Spec& spec, const FileType& ft);
 
 // llama3 rope frequency factors (n_rot / 2 values).
 std::vector<float> llama3_rope_factors(int64_t head_dim, float theta);
 
-// Metadata in insertion order; string values are owned by the builder.
-class MetaBuilder {
- public:
-  void set(const std::string& key, gguf::Value v);
-  void set_string(const std::string& key, const std::string& s);
-  void set_u32(const std::string& key, uint32_t v);
-  void set_f32(const std::string& key, float v);
-  void set_bool(const std::string& key, bool v);
-  std::string_view own(std::string s);
-  const std::vector<std::pair<std::string, gguf::Value>>& kvs() const { return kvs_; }
-  gguf::Value* find(const std::string& key);
-
- private:
-  std::vector<std::pair<std::string, gguf::Value>> kvs_;
-  std::deque<std::string> arena_;
-};
-
 // Copies tokenizer.* from the vocab file and applies the flavor's special
 // tokens, ids, pre-tokenizer name and chat template.
-Status add_tokenizer_meta(const Spec& spec, const gguf::File& vocab, MetaBuilder& meta);
-
-// Serialized header: magic, counts, kvs, tensor infos, padding to 32.
-std::vector<uint8_t> serialize_header(const MetaBuilder& meta,
-                                      const std::vector<TensorPlan>& tensors);
+Status add_tokenizer_meta(const Spec& spec, const gguf::File& vocab, gguf::Writer& meta);
 
 // Fills one tensor's bytes (quantized) from the seeded generator.
 void generate_tensor(const TensorPlan& t, const Spec& spec, uint64_t seed, ThreadPool& pool,

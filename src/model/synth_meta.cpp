@@ -1,8 +1,7 @@
 // Synthetic model metadata: the tokenizer copied from a vocab GGUF with the
-// model family's special tokens, and the GGUF header serialization used by
-// the streaming writer.
-#include <cstring>
+// model family's special tokens.
 #include <span>
+#include <utility>
 
 #include "model/synth_internal.h"
 
@@ -73,97 +72,13 @@ FlavorMeta flavor_meta(Flavor f) {
   return {kR1QwenTokens, "deepseek-r1-qwen", 151646, 151643, true, kR1ChatTemplate};
 }
 
-template <typename T>
-void put_raw(std::vector<uint8_t>& out, T v) {
-  uint8_t b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  out.insert(out.end(), b, b + sizeof(T));
-}
-
-void put_string(std::vector<uint8_t>& out, std::string_view s) {
-  put_raw<uint64_t>(out, s.size());
-  out.insert(out.end(), s.begin(), s.end());
-}
-
-void put_payload(std::vector<uint8_t>& out, const gguf::Value& v) {
-  using gguf::ValueType;
-  switch (v.type) {
-    case ValueType::kU8: put_raw<uint8_t>(out, static_cast<uint8_t>(v.u)); break;
-    case ValueType::kI8: put_raw<int8_t>(out, static_cast<int8_t>(v.i)); break;
-    case ValueType::kU16: put_raw<uint16_t>(out, static_cast<uint16_t>(v.u)); break;
-    case ValueType::kI16: put_raw<int16_t>(out, static_cast<int16_t>(v.i)); break;
-    case ValueType::kU32: put_raw<uint32_t>(out, static_cast<uint32_t>(v.u)); break;
-    case ValueType::kI32: put_raw<int32_t>(out, static_cast<int32_t>(v.i)); break;
-    case ValueType::kU64: put_raw<uint64_t>(out, v.u); break;
-    case ValueType::kI64: put_raw<int64_t>(out, v.i); break;
-    case ValueType::kF32: put_raw<float>(out, static_cast<float>(v.f)); break;
-    case ValueType::kF64: put_raw<double>(out, v.f); break;
-    case ValueType::kBool: put_raw<uint8_t>(out, v.b ? 1 : 0); break;
-    case ValueType::kString: put_string(out, v.str); break;
-    case ValueType::kArray:
-      put_raw<uint32_t>(out, static_cast<uint32_t>(v.elem_type));
-      put_raw<uint64_t>(out, v.elems.size());
-      for (const gguf::Value& e : v.elems) put_payload(out, e);
-      break;
-  }
-}
-
 }  // namespace
 
-std::string_view MetaBuilder::own(std::string s) {
-  arena_.push_back(std::move(s));
-  return arena_.back();
-}
-
-gguf::Value* MetaBuilder::find(const std::string& key) {
-  for (auto& [k, v] : kvs_) {
-    if (k == key) return &v;
-  }
-  return nullptr;
-}
-
-void MetaBuilder::set(const std::string& key, gguf::Value v) {
-  if (gguf::Value* old = find(key)) {
-    *old = std::move(v);
-  } else {
-    kvs_.emplace_back(key, std::move(v));
-  }
-}
-
-void MetaBuilder::set_string(const std::string& key, const std::string& s) {
-  gguf::Value v;
-  v.type = gguf::ValueType::kString;
-  v.str = own(s);
-  set(key, std::move(v));
-}
-
-void MetaBuilder::set_u32(const std::string& key, uint32_t x) {
-  gguf::Value v;
-  v.type = gguf::ValueType::kU32;
-  v.u = x;
-  set(key, std::move(v));
-}
-
-void MetaBuilder::set_f32(const std::string& key, float x) {
-  gguf::Value v;
-  v.type = gguf::ValueType::kF32;
-  v.f = x;
-  set(key, std::move(v));
-}
-
-void MetaBuilder::set_bool(const std::string& key, bool x) {
-  gguf::Value v;
-  v.type = gguf::ValueType::kBool;
-  v.b = x;
-  set(key, std::move(v));
-}
-
-Status add_tokenizer_meta(const Spec& spec, const gguf::File& vocab, MetaBuilder& meta) {
-  for (const gguf::KeyValue& kv : vocab.metadata()) {
-    if (kv.key.rfind("tokenizer.", 0) == 0) meta.set(kv.key, kv.value);
-  }
-  gguf::Value* tokens = meta.find("tokenizer.ggml.tokens");
-  gguf::Value* types = meta.find("tokenizer.ggml.token_type");
+// The vocab's token list and types with the flavor's special tokens applied.
+Result<std::pair<gguf::Value, gguf::Value>> special_tokens(const Spec& spec,
+                                                           const gguf::File& vocab) {
+  const gguf::Value* tokens = vocab.find("tokenizer.ggml.tokens");
+  const gguf::Value* types = vocab.find("tokenizer.ggml.token_type");
   if (tokens == nullptr || types == nullptr || tokens->type != gguf::ValueType::kArray ||
       types->type != gguf::ValueType::kArray ||
       tokens->elem_type != gguf::ValueType::kString ||
@@ -173,14 +88,30 @@ Status add_tokenizer_meta(const Spec& spec, const gguf::File& vocab, MetaBuilder
                       "vocab " + vocab.path() + " has no token list of " +
                           std::to_string(spec.n_vocab) + " tokens for preset " + spec.preset);
   }
-  const FlavorMeta fm = flavor_meta(spec.flavor);
-  for (const SpecialToken& t : fm.tokens) {
-    tokens->elems[static_cast<size_t>(t.id)].str = t.text;
-    gguf::Value& ty = types->elems[static_cast<size_t>(t.id)];
+  std::pair<gguf::Value, gguf::Value> out{*tokens, *types};
+  for (const SpecialToken& t : flavor_meta(spec.flavor).tokens) {
+    out.first.elems[static_cast<size_t>(t.id)].str = t.text;
+    gguf::Value& ty = out.second.elems[static_cast<size_t>(t.id)];
     ty.type = types->elem_type;
     ty.i = t.type;
     ty.u = static_cast<uint64_t>(t.type);
   }
+  return out;
+}
+
+Status add_tokenizer_meta(const Spec& spec, const gguf::File& vocab, gguf::Writer& meta) {
+  R1_ASSIGN_OR_RETURN(auto special, special_tokens(spec, vocab));
+  for (const gguf::KeyValue& kv : vocab.metadata()) {
+    if (kv.key.rfind("tokenizer.", 0) != 0) continue;
+    if (kv.key == "tokenizer.ggml.tokens") {
+      meta.set_value(kv.key, special.first);
+    } else if (kv.key == "tokenizer.ggml.token_type") {
+      meta.set_value(kv.key, special.second);
+    } else {
+      meta.set_value(kv.key, kv.value);
+    }
+  }
+  const FlavorMeta fm = flavor_meta(spec.flavor);
   meta.set_string("tokenizer.ggml.pre", fm.pre);
   meta.set_u32("tokenizer.ggml.bos_token_id", fm.bos);
   meta.set_u32("tokenizer.ggml.eos_token_id", fm.eos);
@@ -189,29 +120,6 @@ Status add_tokenizer_meta(const Spec& spec, const gguf::File& vocab, MetaBuilder
   meta.set_bool("tokenizer.ggml.add_eos_token", false);
   meta.set_string("tokenizer.chat_template", std::string(fm.chat_template));
   return Status();
-}
-
-std::vector<uint8_t> serialize_header(const MetaBuilder& meta,
-                                      const std::vector<TensorPlan>& tensors) {
-  std::vector<uint8_t> out;
-  put_raw<uint32_t>(out, gguf::kMagic);
-  put_raw<uint32_t>(out, 3);
-  put_raw<uint64_t>(out, tensors.size());
-  put_raw<uint64_t>(out, meta.kvs().size());
-  for (const auto& [key, v] : meta.kvs()) {
-    put_string(out, key);
-    put_raw<uint32_t>(out, static_cast<uint32_t>(v.type));
-    put_payload(out, v);
-  }
-  for (const TensorPlan& t : tensors) {
-    put_string(out, t.name);
-    put_raw<uint32_t>(out, static_cast<uint32_t>(t.dims.size()));
-    for (int64_t d : t.dims) put_raw<uint64_t>(out, static_cast<uint64_t>(d));
-    put_raw<uint32_t>(out, static_cast<uint32_t>(t.type));
-    put_raw<uint64_t>(out, t.offset);
-  }
-  while (out.size() % gguf::kDefaultAlignment != 0) out.push_back(0);
-  return out;
 }
 
 }  // namespace r1::model::synth

@@ -1,5 +1,5 @@
 // Synthetic tensors: the per-tensor type mix (after llama.cpp's
-// llama_tensor_get_type for dense models), the file layout and the seeded
+// llama_tensor_get_type for dense models), tensor sizes and the seeded
 // random weights.
 #include <cmath>
 #include <cstring>
@@ -14,8 +14,6 @@
 
 namespace r1::model::synth {
 namespace {
-
-constexpr uint64_t kAlignment = 32;
 
 enum class Role { kEmbd, kOutput, kAttnV, kFfnDown, kOtherMatrix };
 
@@ -66,14 +64,11 @@ struct Planner {
   const Spec& spec;
   const FileType& ft;
   std::vector<TensorPlan> out;
-  uint64_t offset = 0;
 
   void add(TensorPlan t) {
     int64_t rows = 1;
     for (size_t i = 1; i < t.dims.size(); ++i) rows *= t.dims[i];
     t.n_bytes = dtype_row_bytes(t.type, t.dims[0]) * static_cast<uint64_t>(rows);
-    t.offset = offset;
-    offset = (offset + t.n_bytes + kAlignment - 1) / kAlignment * kAlignment;
     out.push_back(std::move(t));
   }
   void vec(const std::string& name, int64_t n, Init init) {
@@ -219,7 +214,7 @@ std::vector<float> llama3_rope_factors(int64_t head_dim, float theta) {
 }
 
 std::vector<TensorPlan> plan_tensors(const Spec& spec, const FileType& ft) {
-  Planner p{spec, ft, {}, 0};
+  Planner p{spec, ft, {}};
   p.mat("token_embd.weight", spec.n_embd, spec.n_vocab, Role::kEmbd, 0, 0.5f);
   if (spec.llama3_rope) p.vec("rope_freqs.weight", spec.head_dim / 2, Init::kRopeFreqs);
   for (int64_t i = 0; i < spec.n_layer; ++i) p.layer(i);

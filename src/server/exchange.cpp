@@ -1,6 +1,7 @@
 #include "server/exchange.h"
 
 #include <string_view>
+#include <vector>
 
 namespace r1::server {
 
@@ -45,9 +46,33 @@ void GenerationExchange::record_token_timing() {
   last_token_ = now;
 }
 
+void GenerationExchange::track_ids(const TokenEvent& event) {
+  if (!p_.include_token_ids) return;
+  if (event.token >= 0) held_ids_.push_back(event.token);
+  if (event.text.empty() && event.reasoning.empty() && event.content.empty()) return;
+  // This event's text completes its own token and every held-back one.
+  ready_ids_.insert(ready_ids_.end(), held_ids_.begin(), held_ids_.end());
+  held_ids_.clear();
+}
+
+std::optional<std::vector<int32_t>> GenerationExchange::take_ids(bool all) {
+  if (!p_.include_token_ids) return std::nullopt;
+  if (all) {
+    ready_ids_.insert(ready_ids_.end(), held_ids_.begin(), held_ids_.end());
+    held_ids_.clear();
+  }
+  std::vector<int32_t> ids;
+  ids.swap(ready_ids_);
+  return ids;
+}
+
+bool GenerationExchange::hanging() const {
+  return p_.hang_after_tokens >= 0 && sent_ >= p_.hang_after_tokens;
+}
+
 void GenerationExchange::on_token(const TokenEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (done_) return;
+  if (done_ || hanging()) return;
   record_token_timing();
   StreamDelta delta;
   if (p_.split_reasoning) {
@@ -58,15 +83,19 @@ void GenerationExchange::on_token(const TokenEvent& event) {
   }
   if (p_.want_logprobs && event.logprob) delta.logprob = event.logprob;
   if (!p_.stream) {
+    ++sent_;
     completed_.reasoning += delta.reasoning;
     completed_.content += delta.content;
     if (delta.logprob) completed_.logprobs.push_back(std::move(*delta.logprob));
     return;
   }
+  track_ids(event);
   const bool empty = delta.reasoning.empty() && delta.content.empty() && !delta.logprob;
   if (empty && sent_role_) return;
   if (!sent_role_ && p_.meta.endpoint == Endpoint::kChat) delta.role = true;
   sent_role_ = true;
+  delta.token_ids = take_ids(false);
+  ++sent_;
   std::string chunk = render_stream_delta(p_.meta, delta);
   output([chunk = std::move(chunk)](ResponseChannel& ch) mutable { ch.write(std::move(chunk)); });
 }
@@ -75,15 +104,21 @@ void GenerationExchange::on_finish(const FinishEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
   if (done_) return;
   p_.metrics->record_finish(event);
+  if (hanging()) return finish_request(200);  // fault injection: never ends
   if (p_.stream) {
     std::string tail;
     if (!sent_role_ && p_.meta.endpoint == Endpoint::kChat) {
       StreamDelta role;
       role.role = true;
+      role.token_ids = take_ids(false);
       tail += render_stream_delta(p_.meta, role);
     }
-    tail += render_stream_finish(p_.meta, event);
-    if (p_.include_usage) tail += render_stream_usage(p_.meta, event.usage);
+    const std::optional<std::vector<int32_t>> rest = take_ids(true);
+    tail += render_stream_finish(p_.meta, event, rest ? &*rest : nullptr);
+    const std::vector<int32_t> none;
+    if (p_.include_usage) {
+      tail += render_stream_usage(p_.meta, event.usage, p_.include_token_ids ? &none : nullptr);
+    }
     tail += kSseDone;
     output([tail = std::move(tail)](ResponseChannel& ch) mutable {
       ch.write(std::move(tail));
@@ -103,6 +138,7 @@ void GenerationExchange::on_error(const Error& error) {
   std::lock_guard<std::mutex> lock(mu_);
   if (done_) return;
   const ApiError api = api_error_from(error);
+  if (hanging()) return finish_request(p_.stream ? 200 : api.http_status);
   if (p_.stream) {
     std::string tail = render_stream_error(api) + std::string(kSseDone);
     output([tail = std::move(tail)](ResponseChannel& ch) mutable {

@@ -6,11 +6,25 @@
 // begin() is called once by the router after submit() succeeded, possibly
 // concurrently with them: output produced before begin() is held and sent
 // by begin(), in order. `on_done` runs once, after the terminal output.
+//
+// Token ids (include_token_ids, streams only; src/gateway/continuation.h):
+// a token whose event has no text yet (held back: partial UTF-8, a pending
+// stop string) waits; an event with text completes it and every earlier one,
+// and completed ids ride on the next chunk sent (a tag token with no visible
+// text therefore goes with the following chunk). The finish chunk carries
+// whatever is left, so a stream's ids are all its generated tokens (EOG
+// excluded: backends never report it).
+//
+// Fault injection (tests only, fault_injection.h): with hang_after_tokens
+// N >= 0, after N token chunks (streams) or N tokens (non-streams) nothing
+// more is sent and the response never ends; the request still finishes for
+// the router (on_done) when the backend ends it.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -29,6 +43,8 @@ struct ExchangeParams {
   bool include_usage = false;
   bool split_reasoning = true;
   bool want_logprobs = false;
+  bool include_token_ids = false;  // "r1_token_ids" on every chunk (streams)
+  int hang_after_tokens = -1;      // fault injection; -1: off
   std::string endpoint_label;  // for r1serve_requests_total
   std::vector<std::pair<std::string, std::string>> headers;  // CORS etc.
   Clock::time_point received;
@@ -53,6 +69,9 @@ class GenerationExchange final : public StreamSink {
   void output(Op op);
   void finish_request(int status);
   void record_token_timing();
+  void track_ids(const TokenEvent& event);
+  std::optional<std::vector<int32_t>> take_ids(bool all);
+  bool hanging() const;
 
   ExchangeParams p_;
   std::mutex mu_;
@@ -63,6 +82,9 @@ class GenerationExchange final : public StreamSink {
   bool have_token_ = false;
   Clock::time_point last_token_;
   Completed completed_;  // non-stream accumulation
+  std::vector<int32_t> held_ids_;   // tokens whose text is not out yet
+  std::vector<int32_t> ready_ids_;  // completed, not yet sent
+  int64_t sent_ = 0;                // token chunks (streams) / tokens seen
 };
 
 }  // namespace r1::server

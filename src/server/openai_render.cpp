@@ -7,6 +7,9 @@ namespace {
 
 using Json = nlohmann::json;
 
+// The worker side of src/gateway/continuation.h's kTokenIdsField.
+constexpr const char* kTokenIdsKey = "r1_token_ids";
+
 std::string dump(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
@@ -118,10 +121,12 @@ std::string render_stream_delta(const ResponseMeta& meta, const StreamDelta& d) 
   }
   choice["logprobs"] = lps;
   out["choices"] = Json::array({choice});
+  if (d.token_ids) out[kTokenIdsKey] = *d.token_ids;
   return sse(out);
 }
 
-std::string render_stream_finish(const ResponseMeta& meta, const FinishEvent& finish) {
+std::string render_stream_finish(const ResponseMeta& meta, const FinishEvent& finish,
+                                 const std::vector<int32_t>* token_ids) {
   Json out = envelope(meta, true);
   Json choice = {{"index", 0},
                  {"logprobs", nullptr},
@@ -133,13 +138,16 @@ std::string render_stream_finish(const ResponseMeta& meta, const FinishEvent& fi
   }
   out["choices"] = Json::array({choice});
   out["timings"] = timings_json(finish.timings);
+  if (token_ids) out[kTokenIdsKey] = *token_ids;
   return sse(out);
 }
 
-std::string render_stream_usage(const ResponseMeta& meta, const Usage& usage) {
+std::string render_stream_usage(const ResponseMeta& meta, const Usage& usage,
+                                const std::vector<int32_t>* token_ids) {
   Json out = envelope(meta, true);
   out["choices"] = Json::array();
   out["usage"] = usage_json(usage);
+  if (token_ids) out[kTokenIdsKey] = *token_ids;
   return sse(out);
 }
 

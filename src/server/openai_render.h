@@ -37,12 +37,17 @@ struct StreamDelta {
   std::string reasoning;
   std::string content;
   std::optional<TokenLogprob> logprob;
+  // Set (possibly empty): the chunk carries "r1_token_ids" (continuation.h).
+  std::optional<std::vector<int32_t>> token_ids;
 };
 std::string render_stream_delta(const ResponseMeta& meta, const StreamDelta& delta);
-// The last choice chunk: empty delta, finish_reason and "timings".
-std::string render_stream_finish(const ResponseMeta& meta, const FinishEvent& finish);
-// stream_options.include_usage: choices [] and "usage".
-std::string render_stream_usage(const ResponseMeta& meta, const Usage& usage);
+// The last choice chunk: empty delta, finish_reason and "timings"; with
+// `token_ids` also "r1_token_ids".
+std::string render_stream_finish(const ResponseMeta& meta, const FinishEvent& finish,
+                                 const std::vector<int32_t>* token_ids = nullptr);
+// stream_options.include_usage: choices [] and "usage" (and "r1_token_ids").
+std::string render_stream_usage(const ResponseMeta& meta, const Usage& usage,
+                                const std::vector<int32_t>* token_ids = nullptr);
 // An error after the stream started: data: {"error":{...}}
 std::string render_stream_error(const ApiError& error);
 

@@ -275,6 +275,7 @@ MaybeError parse_common(const Json& obj, const ParseLimits& limits, ApiRequest* 
   if (user && !user->is_string()) return wrong_type("user", "a string", *user);
   const Json* cache = field(obj, "cache_prompt");
   if (cache && !cache->is_boolean()) return wrong_type("cache_prompt", "a boolean", *cache);
+  R1_API_TRY(read_bool(obj, "r1_include_token_ids", &out->include_token_ids));
   const Json* resume = field(obj, "resume_tokens");
   if (resume) R1_API_TRY(parse_token_array(*resume, "resume_tokens", limits.max_prompt_tokens,
                                            &g.resume_tokens));
@@ -286,7 +287,7 @@ const std::set<std::string>& common_fields() {
       "model", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n_predict",
       "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
       "repeat_penalty", "repeat_last_n", "seed", "stop", "logit_bias", "logprobs",
-      "top_logprobs", "n", "user", "cache_prompt", "resume_tokens"};
+      "top_logprobs", "n", "user", "cache_prompt", "resume_tokens", "r1_include_token_ids"};
   return k;
 }
 

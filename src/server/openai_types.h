@@ -76,6 +76,9 @@ struct ApiRequest {
   std::string model;  // as sent (empty: not sent)
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // Worker-only "r1_include_token_ids": streamed chunks carry "r1_token_ids"
+  // (src/gateway/continuation.h); ignored without "stream".
+  bool include_token_ids = false;
   GenerationRequest generation;
 };
 using ChatRequest = ApiRequest;

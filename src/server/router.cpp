@@ -61,6 +61,7 @@ Router::Router(const ServerConfig& config, std::shared_ptr<Backend> backend)
       metrics_(registry_, config.version, model_id_) {
   limits_.model_id = model_id_;
   limits_.max_tokens_limit = config.max_tokens_limit;
+  if (config.faults.active()) faults_ = std::make_unique<FaultInjector>(config.faults);
 }
 
 void Router::handle(const HttpRequest& request, std::shared_ptr<ResponseChannel> channel) {
@@ -167,6 +168,7 @@ void Router::generate(Ctx& ctx, Endpoint endpoint) {
   if (draining()) {
     return respond_error(ctx, {503, "unavailable_error", "The server is draining", "", "draining"});
   }
+  if (inject_error(ctx)) return;
   ApiResult<ApiRequest> parsed =
       endpoint == Endpoint::kChat         ? parse_chat_request(ctx.request.body, limits_)
       : endpoint == Endpoint::kCompletion ? parse_completion_request(ctx.request.body, limits_)
@@ -189,6 +191,8 @@ void Router::start(Ctx& ctx, ApiRequest request) {
   p.include_usage = request.include_usage;
   p.split_reasoning = request.generation.split_reasoning;
   p.want_logprobs = request.generation.logprobs;
+  p.include_token_ids = request.include_token_ids && request.stream;
+  p.hang_after_tokens = faults_ ? faults_->config().hang_after_tokens : -1;
   p.endpoint_label = ctx.label;
   p.headers = ctx.headers;
   p.received = ctx.received;
@@ -215,7 +219,18 @@ void Router::start(Ctx& ctx, ApiRequest request) {
   ctx.channel->on_disconnect([backend, h] {
     if (auto b = backend.lock()) b->cancel(h);
   });
+  if (faults_) return faults_->after_latency([exchange] { exchange->begin(); });
   exchange->begin();
+}
+
+bool Router::inject_error(Ctx& ctx) {
+  if (!faults_ || !faults_->draw_error()) return false;
+  HttpResponse r{500, "application/json", ctx.headers, render_error(FaultInjector::injected_error())};
+  metrics_.requests.with({ctx.label, "500"}).inc();
+  faults_->after_latency([channel = ctx.channel, r = std::move(r)]() mutable {
+    channel->respond(std::move(r));
+  });
+  return true;
 }
 
 std::string Router::next_id(Endpoint endpoint) {

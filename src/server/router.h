@@ -2,6 +2,9 @@
 // (Bearer API keys), CORS, routing, request validation, admission (429 when
 // the backend's queue is full), in-flight tracking and graceful drain.
 //
+// Test-only fault injection (ServerConfig::faults) applies to the
+// generation routes: injected 500s, a delayed response start, hangs.
+//
 // Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models,
 // POST /api/predict, GET /health, GET /ready, GET /metrics, OPTIONS * (CORS
 // preflight).
@@ -22,6 +25,7 @@
 
 #include "core/clock.h"
 #include "server/backend.h"
+#include "server/fault_injection.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
 #include "server/openai_types.h"
@@ -65,6 +69,7 @@ class Router {
   std::string cors_origin(const std::string& origin) const;
   std::string next_id(Endpoint endpoint);
   void finished(uint64_t key);
+  bool inject_error(Ctx& ctx);
 
   const ServerConfig config_;
   const std::shared_ptr<Backend> backend_;
@@ -79,6 +84,9 @@ class Router {
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;
   std::map<uint64_t, RequestHandle> in_flight_;  // exchange key -> backend handle
+  // Test-only faults (config.faults); null when off. Last: destroyed first,
+  // it starts the responses it still delays while the rest is alive.
+  std::unique_ptr<FaultInjector> faults_;
 };
 
 }  // namespace r1::server

@@ -11,6 +11,19 @@
 
 namespace r1::server {
 
+// Test-only fault injection (`r1serve serve --test-mode --fault-*`), applied
+// to the generation routes (/v1/chat/completions, /v1/completions,
+// /api/predict) by the router (fault_injection.h). Defaults: off.
+struct FaultConfig {
+  double error_rate = 0.0;  // [0, 1]: share answered 500 before any byte
+  std::chrono::milliseconds added_latency{0};  // delay before the response starts
+  int hang_after_tokens = -1;  // >= 0: after N token chunks send nothing, never end
+  uint64_t seed = 0;           // the error draws' RNG
+  bool active() const {
+    return error_rate > 0.0 || added_latency.count() > 0 || hang_after_tokens >= 0;
+  }
+};
+
 struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: ephemeral (HttpServer::port() tells which)
@@ -26,6 +39,7 @@ struct ServerConfig {
   int retry_after_seconds = 1;                       // on 429 / 503
   int max_tokens_limit = 131072;                     // larger max_tokens: 400
   std::string version = "0.1.0";                     // r1serve_build_info
+  FaultConfig faults;                                // tests only; off by default
 };
 
 }  // namespace r1::server
