@@ -225,7 +225,8 @@ void Router::start(Ctx& ctx, ApiRequest request) {
 
 bool Router::inject_error(Ctx& ctx) {
   if (!faults_ || !faults_->draw_error()) return false;
-  HttpResponse r{500, "application/json", ctx.headers, render_error(FaultInjector::injected_error())};
+  HttpResponse r{500, "application/json", ctx.headers,
+                 render_error(FaultInjector::injected_error())};
   metrics_.requests.with({ctx.label, "500"}).inc();
   faults_->after_latency([channel = ctx.channel, r = std::move(r)]() mutable {
     channel->respond(std::move(r));

@@ -58,9 +58,8 @@ const char* kStreamIds = R"("stream":true,"r1_include_token_ids":true)";
 
 TEST(TokenIds, EveryChunkCarriesIdsAndTheyConcatenateToTheScript) {
   TestServer s;
-  const std::vector<Json> chunks =
-      chunks_of(s.post("/v1/chat/completions", chat_body(std::string(kStreamIds) +
-                                                         R"(,"stream_options":{"include_usage":true})")));
+  const std::string extra = std::string(kStreamIds) + R"(,"stream_options":{"include_usage":true})";
+  const std::vector<Json> chunks = chunks_of(s.post("/v1/chat/completions", chat_body(extra)));
   ASSERT_GE(chunks.size(), 3u);
   EXPECT_EQ(all_ids(chunks), range(100, 110));
   // <think> (no visible text) goes with the role chunk; "</think>" and
@@ -130,8 +129,8 @@ TEST(TokenIds, CompletionsStreamCarriesIds) {
 
 TEST(TokenIds, ResumeTokensReachTheBackendAndAreNotReEmitted) {
   TestServer s;
-  const std::vector<Json> chunks = chunks_of(s.post(
-      "/v1/chat/completions", chat_body(std::string(kStreamIds) + R"(,"resume_tokens":[100,101,102])")));
+  const std::string extra = std::string(kStreamIds) + R"(,"resume_tokens":[100,101,102])";
+  const std::vector<Json> chunks = chunks_of(s.post("/v1/chat/completions", chat_body(extra)));
   EXPECT_EQ(s.backend->last_request().resume_tokens, (Ids{100, 101, 102}));
   EXPECT_EQ(all_ids(chunks), range(103, 110));
   std::string text;
