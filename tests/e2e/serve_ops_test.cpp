@@ -72,7 +72,8 @@ TEST(ServeOps, SigtermDrainsTheStreamAndExitsZero) {
   ASSERT_TRUE(s.started()) << s.log();
   ASSERT_TRUE(s.wait_ready(std::chrono::seconds(30))) << s.log();
   server::test::RawConnection stream(s.port());
-  ASSERT_TRUE(stream.send(raw_stream_request("Count slowly.", 300)));
+  // Long enough (seconds) that the checks below run while it streams.
+  ASSERT_TRUE(stream.send(raw_stream_request("Count slowly.", 1000)));
   ASSERT_NE(stream.read_until("data:", 10'000), "");
   s.send_signal(SIGTERM);
   // Draining: /ready and new generations answer 503 while the stream goes on.
@@ -84,7 +85,7 @@ TEST(ServeOps, SigtermDrainsTheStreamAndExitsZero) {
   EXPECT_EQ(ready.status, 503) << ready.body;
   const ClientResponse refused = post(s.port(), "/v1/chat/completions", chat_json("late", 2));
   EXPECT_EQ(refused.status, 503) << refused.body;
-  const std::string all = stream.read_until("data: [DONE]", 30'000);
+  const std::string all = stream.read_until("data: [DONE]", 60'000);
   ASSERT_NE(all, "") << s.log();
   EXPECT_NE(all.find("\"finish_reason\":\"length\""), std::string::npos);
   EXPECT_EQ(s.wait_exit(std::chrono::seconds(10)), 0) << s.log();

@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
+#include <string_view>
 
 #include "../server/http_client.h"
 
@@ -40,6 +40,22 @@ pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int err
 }
 
 int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -2; }
+
+// The PORT of a complete "listening on http://127.0.0.1:PORT" line; 0 if none.
+uint16_t listening_port(const std::string& log) {
+  constexpr std::string_view kLine = "listening on http://127.0.0.1:";
+  const size_t at = log.find(kLine);
+  if (at == std::string::npos) return 0;
+  const size_t begin = at + kLine.size();
+  const size_t end = log.find('\n', begin);
+  if (end == std::string::npos || end == begin || end - begin > 5) return 0;
+  int port = 0;
+  for (size_t i = begin; i < end; ++i) {
+    if (log[i] < '0' || log[i] > '9') return 0;
+    port = port * 10 + (log[i] - '0');
+  }
+  return port <= 65535 ? static_cast<uint16_t>(port) : 0;
+}
 
 }  // namespace
 
@@ -76,12 +92,9 @@ ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::vect
   pid_ = spawn(argv, env, fds[1]);
   close(fds[1]);
   reader_ = std::thread([this, fd = fds[0]] { read_stderr(fd); });
-  static const std::regex kListening(R"(listening on http://127\.0\.0\.1:(\d+)\n)");
   std::unique_lock<std::mutex> lock(mu_);
-  std::smatch m;
-  cv_.wait_for(lock, std::chrono::seconds(30),
-               [&] { return eof_ || std::regex_search(log_, m, kListening); });
-  if (std::regex_search(log_, m, kListening)) port_ = static_cast<uint16_t>(std::stoi(m[1].str()));
+  cv_.wait_for(lock, std::chrono::seconds(30), [&] { return eof_ || listening_port(log_) != 0; });
+  port_ = listening_port(log_);
 }
 
 ServeProcess::~ServeProcess() {
