@@ -211,8 +211,6 @@ Status load_and_attach(const ServeConfig& c, server::EngineBackend& backend) {
   return Status();
 }
 
-constexpr auto kFlushDelay = std::chrono::milliseconds(300);
-
 void shut_down(server::HttpServer& http, double grace_seconds, int sig) {
   std::fprintf(stderr, "serve: %s: draining (grace %.0f s, %lld in flight)\n",
                sig == SIGINT ? "SIGINT" : "SIGTERM", grace_seconds,
@@ -223,10 +221,8 @@ void shut_down(server::HttpServer& http, double grace_seconds, int sig) {
     std::fprintf(stderr, "serve: grace period over: cancelling %lld requests\n",
                  static_cast<long long>(http.router().in_flight()));
   }
-  // wait_idle() returns once the last events are queued on their
-  // connections, not written; stop() abandons unwritten output. Give the
-  // I/O threads a moment to flush the final chunks.
-  std::this_thread::sleep_for(kFlushDelay);
+  // stop() waits (within its own grace) until the last queued chunks are
+  // written before it stops the I/O threads.
   http.stop();
   std::fprintf(stderr, "serve: stopped\n");
 }

@@ -67,7 +67,30 @@ std::optional<std::vector<int32_t>> GenerationExchange::take_ids(bool all) {
 }
 
 bool GenerationExchange::hanging() const {
-  return p_.hang_after_tokens >= 0 && sent_ >= p_.hang_after_tokens;
+  return p_.hang_after_tokens >= 0 && sent_ >= p_.hang_after_tokens && !released_;
+}
+
+bool GenerationExchange::hang_up(int status) {
+  if (!hanging()) return false;
+  hung_.store(true);
+  finish_request(status);  // for the router the request is over
+  return true;
+}
+
+void GenerationExchange::release() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool was_hung = hung_.load() && !released_;
+  released_ = true;
+  if (!was_hung) return;
+  const bool stream = p_.stream;
+  output([stream](ResponseChannel& ch) {
+    if (stream) return ch.end_stream();
+    HttpResponse r;
+    r.status = 500;
+    r.close = true;
+    r.body = render_error({500, "server_error", "Injected hang released", "", "injected_fault"});
+    ch.respond(std::move(r));
+  });
 }
 
 void GenerationExchange::on_token(const TokenEvent& event) {
@@ -104,7 +127,7 @@ void GenerationExchange::on_finish(const FinishEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
   if (done_) return;
   p_.metrics->record_finish(event);
-  if (hanging()) return finish_request(200);  // fault injection: never ends
+  if (hang_up(200)) return;  // fault injection: the response never ends
   if (p_.stream) {
     std::string tail;
     if (!sent_role_ && p_.meta.endpoint == Endpoint::kChat) {
@@ -138,7 +161,7 @@ void GenerationExchange::on_error(const Error& error) {
   std::lock_guard<std::mutex> lock(mu_);
   if (done_) return;
   const ApiError api = api_error_from(error);
-  if (hanging()) return finish_request(p_.stream ? 200 : api.http_status);
+  if (hang_up(p_.stream ? 200 : api.http_status)) return;
   if (p_.stream) {
     std::string tail = render_stream_error(api) + std::string(kSseDone);
     output([tail = std::move(tail)](ResponseChannel& ch) mutable {

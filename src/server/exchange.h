@@ -18,9 +18,11 @@
 // Fault injection (tests only, fault_injection.h): with hang_after_tokens
 // N >= 0, after N token chunks (streams) or N tokens (non-streams) nothing
 // more is sent and the response never ends; the request still finishes for
-// the router (on_done) when the backend ends it.
+// the router (on_done) when the backend ends it. release() (the client left,
+// or the server stops) ends a hung response, or makes it end normally.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -63,6 +65,12 @@ class GenerationExchange final : public StreamSink {
   void on_finish(const FinishEvent& event) override;
   void on_error(const Error& error) override;
 
+  // Fault injection: true once the response hangs (the backend ended it
+  // while hang_after_tokens held the output back). Safe from any thread.
+  bool hung() const { return hung_.load(); }
+  // Ends a hung response now (a later hang ends at once instead).
+  void release();
+
  private:
   using Op = std::function<void(ResponseChannel&)>;
   // Runs `op` on the channel now, or holds it until begin().
@@ -72,6 +80,7 @@ class GenerationExchange final : public StreamSink {
   void track_ids(const TokenEvent& event);
   std::optional<std::vector<int32_t>> take_ids(bool all);
   bool hanging() const;
+  bool hang_up(int status);  // true: the terminal output is withheld
 
   ExchangeParams p_;
   std::mutex mu_;
@@ -85,6 +94,8 @@ class GenerationExchange final : public StreamSink {
   std::vector<int32_t> held_ids_;   // tokens whose text is not out yet
   std::vector<int32_t> ready_ids_;  // completed, not yet sent
   int64_t sent_ = 0;                // token chunks (streams) / tokens seen
+  bool released_ = false;           // release() was called
+  std::atomic<bool> hung_{false};
 };
 
 }  // namespace r1::server

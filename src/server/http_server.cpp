@@ -14,6 +14,7 @@
 
 #include <deque>
 #include <optional>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -69,8 +70,9 @@ class Channel final : public ResponseChannel {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const ServerConfig& config, Router& router)
-      : stream_(std::move(socket)), config_(config), router_(router) {}
+  Session(tcp::socket socket, const ServerConfig& config, Router& router,
+          std::atomic<int>& unflushed)
+      : stream_(std::move(socket)), config_(config), router_(router), unflushed_(unflushed) {}
 
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
@@ -95,11 +97,19 @@ class Session : public std::enable_shared_from_this<Session> {
   void close_gracefully();
   void linger();
   void close();
+  // Tracks answers in progress so HttpServer::stop() can wait until every
+  // queued byte is written before stopping the I/O threads.
+  void set_active(bool active) {
+    if (active == active_) return;
+    active_ = active;
+    unflushed_.fetch_add(active ? 1 : -1);
+  }
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   const ServerConfig& config_;
   Router& router_;
+  std::atomic<int>& unflushed_;  // server-wide: answers not yet fully written
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<Channel> channel_;
   bool keep_alive_ = false;
@@ -227,7 +237,7 @@ void Session::fail_read(beast::error_code ec) {
   }
   router_.metrics().requests.with({"other", std::to_string(e.http_status)}).inc();
   keep_alive_ = false;
-  active_ = true;
+  set_active(true);
   writing_ = true;
   write_response({e.http_status, "application/json", {}, render_error(e), true});
 }
@@ -244,7 +254,7 @@ void Session::dispatch_request() {
   r.body = std::move(req.body());
   keep_alive_ = req.keep_alive();
   stream_.expires_never();
-  active_ = true;
+  set_active(true);
   channel_ = std::make_shared<Channel>(shared_from_this());
   router_.handle(r, channel_);
   if (!channel_->terminal_queued()) watch();
@@ -348,7 +358,7 @@ void Session::on_written(beast::error_code ec, bool last) {
 }
 
 void Session::finish_request() {
-  active_ = false;
+  set_active(false);
   channel_.reset();
   res_.reset();
   head_sr_.reset();
@@ -384,6 +394,7 @@ void Session::linger() {
 void Session::close() {
   if (closed_) return;
   closed_ = true;
+  set_active(false);
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.close();
@@ -408,6 +419,7 @@ struct HttpServer::Impl {
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool stopped = false;
+  std::atomic<int> unflushed{0};  // answers whose bytes are not all written
 };
 
 Status HttpServer::Impl::listen() {
@@ -433,7 +445,7 @@ void HttpServer::Impl::accept() {
     if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<Session>(std::move(socket), config, router)->run();
+      std::make_shared<Session>(std::move(socket), config, router, unflushed)->run();
     }
     accept();
   });
@@ -469,8 +481,15 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   impl_->stopped = true;
   impl_->router.drain();
   impl_->router.cancel_all();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   if (!impl_->router.wait_idle(grace)) {
     log::warn("server stop: {} generations still in flight", impl_->router.in_flight());
+  }
+  // Generations are done, but their last chunks may still be queued on the
+  // sessions: let the I/O threads write them (each write is bounded by the
+  // write timeout) before stopping.
+  while (impl_->unflushed.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
     beast::error_code ec;

@@ -200,10 +200,12 @@ void Router::start(Ctx& ctx, ApiRequest request) {
   p.metrics = &metrics_;
   p.on_done = [this, key] { finished(key); };
   auto exchange = std::make_shared<GenerationExchange>(std::move(p));
+  const bool may_hang = faults_ && faults_->config().hang_after_tokens >= 0;
   {
     // Registered before submit so that wait_idle() cannot miss it.
     std::lock_guard<std::mutex> lock(mu_);
     in_flight_[key] = RequestHandle{0};
+    if (may_hang) hang_[key] = exchange;
   }
   Result<RequestHandle> handle = backend_->submit(request.generation, exchange);
   if (!handle.ok()) {
@@ -216,8 +218,9 @@ void Router::start(Ctx& ctx, ApiRequest request) {
   }
   std::weak_ptr<Backend> backend = backend_;
   const RequestHandle h = handle.value();
-  ctx.channel->on_disconnect([backend, h] {
+  ctx.channel->on_disconnect([backend, h, this, key, may_hang] {
     if (auto b = backend.lock()) b->cancel(h);
+    if (may_hang) release_hung(key);
   });
   if (faults_) return faults_->after_latency([exchange] { exchange->begin(); });
   exchange->begin();
@@ -246,6 +249,8 @@ std::string Router::next_id(Endpoint endpoint) {
 void Router::finished(uint64_t key) {
   std::lock_guard<std::mutex> lock(mu_);
   in_flight_.erase(key);
+  // A hung exchange stays until released; it holds its response open.
+  if (auto it = hang_.find(key); it != hang_.end() && !it->second->hung()) hang_.erase(it);
   if (in_flight_.empty()) idle_cv_.notify_all();
 }
 
@@ -257,10 +262,30 @@ bool Router::wait_idle(std::chrono::milliseconds grace) {
 }
 
 void Router::cancel_all() {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [key, handle] : in_flight_) {
-    if (handle.id != 0) backend_->cancel(handle);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [key, handle] : in_flight_) {
+      if (handle.id != 0) backend_->cancel(handle);
+    }
   }
+  release_hung(0);
+}
+
+void Router::release_hung(uint64_t key) {
+  std::vector<std::shared_ptr<GenerationExchange>> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = hang_.begin(); it != hang_.end();) {
+      if (key != 0 && it->first != key) {
+        ++it;
+        continue;
+      }
+      released.push_back(std::move(it->second));
+      it = hang_.erase(it);
+    }
+  }
+  // Outside mu_: the lock order is exchange, then router (finished()).
+  for (auto& exchange : released) exchange->release();
 }
 
 int64_t Router::in_flight() const {

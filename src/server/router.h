@@ -34,6 +34,8 @@
 
 namespace r1::server {
 
+class GenerationExchange;
+
 class Router {
  public:
   Router(const ServerConfig& config, std::shared_ptr<Backend> backend);
@@ -48,7 +50,7 @@ class Router {
   bool draining() const { return draining_.load(); }
   // Waits until no generation is in flight; false if `grace` ran out.
   bool wait_idle(std::chrono::milliseconds grace);
-  // Cancels every generation in flight.
+  // Cancels every generation in flight (and ends injected hangs).
   void cancel_all();
   int64_t in_flight() const;
 
@@ -70,6 +72,7 @@ class Router {
   std::string next_id(Endpoint endpoint);
   void finished(uint64_t key);
   bool inject_error(Ctx& ctx);
+  void release_hung(uint64_t key);  // 0: all
 
   const ServerConfig config_;
   const std::shared_ptr<Backend> backend_;
@@ -84,6 +87,9 @@ class Router {
   mutable std::mutex mu_;
   std::condition_variable idle_cv_;
   std::map<uint64_t, RequestHandle> in_flight_;  // exchange key -> backend handle
+  // hang_after_tokens: exchanges that may hang, kept until they end
+  // normally or are released (client gone, cancel_all()).
+  std::map<uint64_t, std::shared_ptr<GenerationExchange>> hang_;
   // Test-only faults (config.faults); null when off. Last: destroyed first,
   // it starts the responses it still delays while the rest is alive.
   std::unique_ptr<FaultInjector> faults_;

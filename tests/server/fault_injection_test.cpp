@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -153,6 +154,17 @@ TEST(FaultInjection, HangAfterZeroNeverAnswersANonStream) {
   RawConnection conn(s.port);
   EXPECT_EQ(raw_post(kHello, &conn), "");
   EXPECT_EQ(s.get("/health").status, 200);
+}
+
+TEST(FaultInjection, StoppingTheServerReleasesHungResponses) {
+  FaultConfig f;
+  f.hang_after_tokens = 2;
+  auto s = std::make_unique<TestServer>(fast_fake(), with_faults(f));
+  RawConnection stream_conn(s->port), plain_conn(s->port);
+  EXPECT_EQ(count_of(raw_post(chat_body(R"("stream":true)"), &stream_conn), "data: "), 2u);
+  EXPECT_EQ(raw_post(kHello, &plain_conn), "");
+  // The client is still there: stop() ends the hung responses (no leak).
+  EXPECT_LT(ms_of([&] { s.reset(); }), 2000.0);
 }
 
 }  // namespace
