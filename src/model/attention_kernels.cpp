@@ -1,6 +1,8 @@
 // The scalar attention kernels and the run-time choice of path.
 #include "model/attention_kernels.h"
 
+#include "kernels/kernels.h"
+
 #include <atomic>
 #include <vector>
 
@@ -57,7 +59,8 @@ std::atomic<AttentionPath>& path_slot() {
 bool attention_path_supported(AttentionPath path) {
   if (path == AttentionPath::kScalar) return true;
 #if defined(__x86_64__)
-  return __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // The AVX2 kernel path requires AVX2 + FMA + F16C, exactly what this needs.
+  return kernels::cpu_supports(kernels::Isa::kAvx2);
 #else
   return false;
 #endif

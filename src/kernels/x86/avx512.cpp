@@ -126,12 +126,6 @@ inline __m512i scale_pair(__m512i v, int k) {
   return _mm512_permutexvar_epi16(idx, v);
 }
 
-// sum_j min_j * (bsums[2j] + bsums[2j+1]) as 4 int32 lanes.
-inline __m128i k_min_sums(__m128i mins8, const uint8_t* bsums) {
-  const __m128i pairs = _mm_hadd_epi16(loadu128(bsums), loadu128(bsums + 16));
-  return _mm_madd_epi16(_mm_cvtepu8_epi16(mins8), pairs);
-}
-
 // A Q4_K/Q5_K super-block unpacked once for any number of tokens: step c
 // holds the values of sub-blocks 2c (bytes 0..31) and 2c + 1 (32..63) and
 // their scale pair.
