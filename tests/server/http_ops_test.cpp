@@ -181,7 +181,13 @@ TEST(HttpOps, MetricsNamesAndCountersMove) {
   ASSERT_EQ(ts.post("/v1/chat/completions", kHello).status, 200);
   ASSERT_EQ(ts.post("/v1/chat/completions", chat_body(R"("stream":true)")).status, 200);
   ASSERT_EQ(ts.post("/v1/chat/completions", "{").status, 400);
-  const std::string after = ts.get("/metrics").body;
+  // A stream's counters are recorded when its exchange finishes, which may
+  // be just after the client has read the last chunk: poll briefly.
+  std::string after = ts.get("/metrics").body;
+  for (int i = 0; i < 200 && sample(after, "r1serve_request_duration_seconds_count") < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    after = ts.get("/metrics").body;
+  }
   EXPECT_EQ(sample(after, chat_ok), 2);
   EXPECT_EQ(sample(after, "r1serve_requests_total{endpoint=\"/v1/chat/completions\",code=\"400\"}"), 1);
   EXPECT_EQ(sample(after, "r1serve_generation_tokens_total"), 20);
