@@ -13,6 +13,8 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
+#include "gateway/proxy_internal.h"
+
 namespace r1::gateway {
 namespace {
 namespace beast = boost::beast;
@@ -86,15 +88,8 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const AdminOptions& opti
   impl->options = options;
   impl->sources = std::move(sources);
   impl->acceptor = std::make_unique<tcp::acceptor>(*impl->ioc);
-  const tcp::endpoint endpoint(address, static_cast<uint16_t>(options.port));
-  impl->acceptor->open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor->bind(endpoint, ec);
-  if (!ec) impl->acceptor->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return make_error(ErrorCode::kIo, "admin: listen on " + options.host + ":" +
-                                          std::to_string(options.port) + ": " + ec.message());
-  }
+  R1_RETURN_IF_ERROR(proxy_detail::listen_on(
+      *impl->acceptor, tcp::endpoint(address, static_cast<uint16_t>(options.port)), "admin"));
   impl->port = impl->acceptor->local_endpoint().port();
   net::co_spawn(*impl->ioc, admin_accept(impl.get()), net::detached);
   Impl* raw = impl.get();

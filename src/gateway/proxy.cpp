@@ -124,6 +124,20 @@ ProxyOptions proxy_options(const GatewayConfig& config) {
   return o;
 }
 
+Status proxy_detail::listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint,
+                              const std::string& what) {
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorCode::kIo, what + ": listen on " + endpoint.address().to_string() + ":" +
+                                          std::to_string(endpoint.port()) + ": " + ec.message());
+  }
+  return Status();
+}
+
 Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& options, Router& router,
                                                         ProxyMetrics& metrics) {
   auto impl = std::make_unique<Impl>(options, router, metrics);
@@ -131,15 +145,8 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& opti
   const auto address = net::ip::make_address(options.host, ec);
   if (ec) return make_error(ErrorCode::kInvalidArgument, "proxy: bad listen host '" + options.host + "'");
   impl->acceptor = std::make_unique<tcp::acceptor>(*impl->ioc);
-  const tcp::endpoint endpoint(address, static_cast<uint16_t>(options.port));
-  impl->acceptor->open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor->set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl->acceptor->bind(endpoint, ec);
-  if (!ec) impl->acceptor->listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return make_error(ErrorCode::kIo, "proxy: listen on " + options.host + ":" +
-                                          std::to_string(options.port) + ": " + ec.message());
-  }
+  R1_RETURN_IF_ERROR(proxy_detail::listen_on(
+      *impl->acceptor, tcp::endpoint(address, static_cast<uint16_t>(options.port)), "proxy"));
   impl->port = impl->acceptor->local_endpoint().port();
   net::co_spawn(*impl->ioc, accept_loop(impl.get()), net::detached);
   Impl* raw = impl.get();
