@@ -38,7 +38,7 @@ ctest --test-dir build --output-on-failure -j"$JOBS" -LE peer || status=1
 # The peer tests print their agreement figures (PEER_* lines): keep them.
 if ! ctest --test-dir build -L peer -V > build/peer-tests.log 2>&1; then
   status=1
-  grep -E "Failed|FAILED|Failure|Expected|Which is" build/peer-tests.log | head -n 60 || true
+  grep -E "Failed|FAILED|Failure|Expected|Which is|exception|failed \(|No space" build/peer-tests.log | head -n 80 || true
 fi
 grep -E "PEER_|tests passed|tests failed|Total Test time" build/peer-tests.log || true
 

@@ -30,9 +30,11 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <vector>
 
 namespace r1::peer {
 namespace {
@@ -177,12 +179,39 @@ void write_report(const std::string& name, const std::string& row) {
   write_text(dir / (name + ".txt"), row + "\n");
 }
 
+// Removes a case's files when it ends, pass or fail: the logits are
+// 128 x n_vocab floats (~77 MB each, three per case) and the models up to
+// 330 MB, so keeping them all would need ~12 GB of disk. Set
+// R1_PEER_KEEP_FILES=1 to keep them for a debugging rerun.
+class CaseFiles {
+ public:
+  explicit CaseFiles(std::vector<fs::path> paths) : paths_(std::move(paths)) {}
+  ~CaseFiles() {
+    if (std::getenv("R1_PEER_KEEP_FILES") != nullptr) {
+      return;
+    }
+    std::error_code ec;
+    for (const auto& p : paths_) {
+      fs::remove(p, ec);
+    }
+  }
+  CaseFiles(const CaseFiles&) = delete;
+  CaseFiles& operator=(const CaseFiles&) = delete;
+
+ private:
+  std::vector<fs::path> paths_;
+};
+
 class PeerEval : public ::testing::TestWithParam<EvalCase> {};
 
 TEST_P(PeerEval, LogitsMatchLlamaCpp) {
   const EvalCase& c = GetParam();
   const std::string name = case_name(c);
   fs::remove(work_dir() / "eval_report" / (name + ".txt"));
+  const CaseFiles files({work_dir() / ("model_" + name + ".gguf"),
+                         work_dir() / (name + "_ref.f32"),
+                         work_dir() / (name + "_ref_fa.f32"),
+                         work_dir() / (name + "_ours.f32")});
   const fs::path model = synth_model(c);
   const fs::path tokens = make_tokens(model, name);
   const EvalRun ref = run_eval(llama_ref_bin(), model, tokens,
