@@ -1,7 +1,7 @@
 // matmul: activations converted once per token to the weight's vec_dot_type.
-// One token (decode): one vec_dot per row. Several (prefill): where the ISA
-// has a multi-token kernel, each weight block is unpacked once per tile of up
-// to kGemmTokens tokens; that kernel is bit for bit the ISA's vec_dot per
+// Where the ISA has a multi-token kernel for the weight type, each weight
+// block is unpacked once per tile of up to kGemmTokens tokens (decode: one);
+// elsewhere one vec_dot per (row, token); that kernel is bit for bit the ISA's vec_dot per
 // (row, token), so every output is the same function of (weight row, token
 // row) and results do not depend on threads, batch size or tiling.
 //
@@ -112,20 +112,31 @@ void matmul_rows(const WeightView& w, VecDotFn vec_dot, Activations a, int64_t n
   });
 }
 
+// Rows per chunk of matmul_tiles: decode (one token) streams the weights,
+// in chunks small enough to balance the threads; prefill keeps a chunk's
+// weights in L2 while the token tiles sweep over it.
+int64_t tile_chunk_rows(const WeightView& w, int64_t n_tokens, ThreadPool* pool) {
+  if (n_tokens == 1) {
+    return std::max<int64_t>(kRowTile, w.rows / (kDecodeChunksPerThread * n_threads(pool)));
+  }
+  const size_t w_row = dtype_row_bytes(w.type, w.cols);
+  const int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkWeightBytes / w_row));
+  return std::min(per_chunk, std::max<int64_t>(1, w.rows / (kPrefillChunksPerThread * n_threads(pool))));
+}
+
 // Chunks of rows; in each, the token tiles sweep over the chunk's rows.
 void matmul_tiles(const WeightView& w, const GemmKernel& gemm, Activations a, int64_t n_tokens, float* y,
                   ThreadPool* pool) {
   const auto* weights = static_cast<const uint8_t*>(w.data);
   const size_t w_row = dtype_row_bytes(w.type, w.cols);
-  int64_t per_chunk = std::max<int64_t>(1, static_cast<int64_t>(kChunkWeightBytes / w_row));
-  per_chunk = std::min(per_chunk, std::max<int64_t>(1, w.rows / (kPrefillChunksPerThread * n_threads(pool))));
+  const int64_t per_chunk = tile_chunk_rows(w, n_tokens, pool);
   for_chunks(pool, ceil_div(w.rows, per_chunk), [&](int64_t c) {
     const int64_t r0 = c * per_chunk, r1 = std::min(w.rows, r0 + per_chunk);
     for (int64_t t0 = 0; t0 < n_tokens; t0 += kGemmTokens) {
       const int nt = static_cast<int>(std::min<int64_t>(kGemmTokens, n_tokens - t0));
       const uint8_t* at = a.data + t0 * a.stride;
       float* yt = y + t0 * w.rows;
-      for (int64_t r = r0; r < r1; ++r) gemm.dot(w.cols, weights + r * w_row, at, a.stride, nt, yt + r, w.rows);
+      gemm.dot({w.cols, weights + r0 * w_row, w_row, r1 - r0, at, a.stride, nt, yt + r0, w.rows});
     }
   });
 }
@@ -140,7 +151,9 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
   const Isa isa = active_isa();
   const VecDotFn vec_dot = quant_ops(w.type, isa).vec_dot;
   CHECK(vec_dot != nullptr) << traits.name;
-  const GemmKernel* gemm = n_tokens > 1 ? find_gemm(w.type, isa) : nullptr;
+  // The multi-token kernel serves decode too (one token): it is bit for bit
+  // vec_dot, and its packed activations suit it better.
+  const GemmKernel* gemm = find_gemm(w.type, isa);
   const Activations a = convert(w, x, n_tokens, isa, gemm, pool);
   if (gemm != nullptr) {
     matmul_tiles(w, *gemm, a, n_tokens, y, pool);

@@ -26,7 +26,6 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // The shape of one attend() call.
 struct Plan {
   const AttentionInput* in = nullptr;
-  const kernels::QuantOps* f16 = nullptr;  // vec_dot of fp16 K rows with the fp16 query
   const AttentionKernels* k = nullptr;
   int64_t group = 0;       // query heads per kv head
   int64_t d = 0;           // head_dim
@@ -94,11 +93,8 @@ void chunk_scores(const Plan& p, const Pair& w, int64_t c) {
   const int64_t begin = c * kChunk, end = std::min(w.n_kv, begin + kChunk);
   const int64_t row = w.cache->row_size();
   for_each_run<false>(p, w, c, [&](const uint16_t* k, int64_t j0, int64_t j1) {
-    for (int64_t j = j0; j < j1; ++j, k += row) {
-      for (int64_t h = 0; h < p.group; ++h) {
-        w.scores[h * p.stride + j] = p.f16->vec_dot(p.d, k, w.q16 + h * p.d) * p.scale;
-      }
-    }
+    p.k->scores({.k = k, .k_stride = row, .n_rows = j1 - j0, .q = w.q16, .n_heads = p.group, .d = p.d,
+                 .scale = p.scale, .out = w.scores + j0, .out_stride = p.stride});
   });
   for (int64_t h = 0; h < p.group; ++h) {
     float* s = w.scores + h * p.stride;
@@ -250,13 +246,10 @@ void run_parallel(ThreadPool* pool, const std::function<void(int, int)>& fn) {
 
 void attend(const AttentionInput& in, Scratch& scratch, ThreadPool* pool) {
   const ModelConfig& c = *in.config;
-  const kernels::QuantOps& f16 = kernels::quant_ops(DType::kF16);
-  CHECK(f16.vec_dot != nullptr && dtype_traits(DType::kF16).vec_dot_type == DType::kF16);
   int64_t max_kv = 1;
   for (const BatchEntry& e : in.batch) max_kv = std::max(max_kv, int64_t{e.pos} + 1);
   Plan p;
   p.in = &in;
-  p.f16 = &f16;
   p.k = &attention_kernels(attention_path());
   p.group = c.n_head / c.n_head_kv;
   p.d = c.head_dim;

@@ -43,7 +43,21 @@ void v_sum_scalar(const VSumArgs& a) {
   }
 }
 
-constexpr AttentionKernels kScalarKernels{to_fp16_scalar, round_weights_scalar, v_sum_scalar};
+void scores_scalar(const ScoreArgs& a) {
+  const float* table = fp16_table();
+  for (int64_t j = 0; j < a.n_rows; ++j) {
+    const uint16_t* k = a.k + j * a.k_stride;
+    for (int64_t h = 0; h < a.n_heads; ++h) {
+      const uint16_t* q = a.q + h * a.d;
+      float l[8] = {};
+      for (int64_t i = 0; i < a.d; ++i) l[i % 8] += table[k[i]] * table[q[i]];  // exact products
+      const float s = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+      a.out[h * a.out_stride + j] = s * a.scale;
+    }
+  }
+}
+
+constexpr AttentionKernels kScalarKernels{to_fp16_scalar, round_weights_scalar, v_sum_scalar, scores_scalar};
 
 AttentionPath best_path() {
   return attention_path_supported(AttentionPath::kF16c) ? AttentionPath::kF16c : AttentionPath::kScalar;

@@ -1,6 +1,6 @@
 // The small float kernels of attention (internal to src/model): fp32 -> fp16
-// rounding of the query, fp16 rounding of the softmax weights, and the
-// weighted sum of fp16 V rows. Two paths: a portable scalar one and an
+// rounding of the query, the q.k scores over fp16 K rows, fp16 rounding of
+// the softmax weights, and the weighted sum of fp16 V rows. Two paths: a portable scalar one and an
 // F16C/AVX2/FMA one (attention_x86.cpp), chosen once at run time from the
 // CPU. Both give bitwise identical results for finite inputs: conversions
 // round to nearest even, and a product of two fp16 values is exact in fp32,
@@ -28,12 +28,30 @@ struct VSumArgs {
   float* acc = nullptr;         // [n_heads][d]
 };
 
+// out[h * out_stride + j] = scale * dot(k_j, q_h) for j < n_rows, h <
+// n_heads, with k_j = k + j * k_stride and q_h = q + h * d (all fp16). The
+// dot is fixed bit for bit: 8 fp32 lanes, lane l summing the products of
+// elements l, l + 8, ... in order (a product of two fp16 values is exact in
+// fp32), then ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)).
+struct ScoreArgs {
+  const uint16_t* k = nullptr;
+  int64_t k_stride = 0;  // elements between rows
+  int64_t n_rows = 0;
+  const uint16_t* q = nullptr;  // [n_heads][d]
+  int64_t n_heads = 0;
+  int64_t d = 0;
+  float scale = 1.0f;
+  float* out = nullptr;
+  int64_t out_stride = 0;
+};
+
 struct AttentionKernels {
   // y[i] = fp16(x[i])
   void (*to_fp16)(const float* x, uint16_t* y, int64_t n) = nullptr;
   // p[i] = fp32(fp16(e[i] * w))
   void (*round_weights)(const float* e, float w, float* p, int64_t n) = nullptr;
   void (*v_sum)(const VSumArgs& a) = nullptr;
+  void (*scores)(const ScoreArgs& a) = nullptr;
 };
 
 enum class AttentionPath { kScalar, kF16c };

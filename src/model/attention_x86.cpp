@@ -99,7 +99,67 @@ void v_sum_f16c(const VSumArgs& a) {
   if (d16 < a.d) v_sum_tail(a, d16);
 }
 
-constexpr AttentionKernels kF16cKernels{to_fp16_f16c, round_weights_f16c, v_sum_f16c};
+inline __m256 load_ph8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// The scalar kernel's lane tree: ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)).
+inline float lane_sum(__m256 v) {
+  const __m128 t = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 u = _mm_add_ps(t, _mm_movehl_ps(t, t));
+  return _mm_cvtss_f32(_mm_add_ss(u, _mm_movehdup_ps(u)));
+}
+
+// Rows [j0, j0 + R) x heads [h0, h0 + H): each K chunk converted once for
+// all H heads; elements past d / 8 * 8 go to their lanes one by one.
+template <int R, int H>
+void scores_tile(const ScoreArgs& a, int64_t j0, int64_t h0) {
+  const int64_t d8 = a.d / 8 * 8;
+  __m256 acc[R][H];
+  for (int r = 0; r < R; ++r)
+    for (int h = 0; h < H; ++h) acc[r][h] = _mm256_setzero_ps();
+  const uint16_t* k = a.k + j0 * a.k_stride;
+  const uint16_t* q = a.q + h0 * a.d;
+  for (int64_t i = 0; i < d8; i += 8) {
+    __m256 kv[R];
+    for (int r = 0; r < R; ++r) kv[r] = load_ph8(k + r * a.k_stride + i);
+    for (int h = 0; h < H; ++h) {
+      const __m256 qv = load_ph8(q + h * a.d + i);
+      for (int r = 0; r < R; ++r) acc[r][h] = _mm256_fmadd_ps(kv[r], qv, acc[r][h]);
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int h = 0; h < H; ++h) {
+      alignas(32) float l[8];
+      _mm256_store_ps(l, acc[r][h]);
+      for (int64_t i = d8; i < a.d; ++i) {
+        l[i % 8] += _cvtsh_ss(k[r * a.k_stride + i]) * _cvtsh_ss(q[h * a.d + i]);
+      }
+      a.out[(h0 + h) * a.out_stride + j0 + r] = lane_sum(_mm256_load_ps(l)) * a.scale;
+    }
+  }
+}
+
+template <int R>
+void scores_rows(const ScoreArgs& a, int64_t j0) {
+  int64_t h0 = 0;
+  for (; h0 + 6 <= a.n_heads; h0 += 6) scores_tile<R, 6>(a, j0, h0);
+  switch (a.n_heads - h0) {
+    case 5: scores_tile<R, 5>(a, j0, h0); break;
+    case 4: scores_tile<R, 4>(a, j0, h0); break;
+    case 3: scores_tile<R, 3>(a, j0, h0); break;
+    case 2: scores_tile<R, 2>(a, j0, h0); break;
+    case 1: scores_tile<R, 1>(a, j0, h0); break;
+    default: break;
+  }
+}
+
+// Two rows at a time: 2 x 6 accumulators + 2 K chunks + 1 query chunk = 15 ymm.
+void scores_f16c(const ScoreArgs& a) {
+  int64_t j = 0;
+  for (; j + 2 <= a.n_rows; j += 2) scores_rows<2>(a, j);
+  if (j < a.n_rows) scores_rows<1>(a, j);
+}
+
+constexpr AttentionKernels kF16cKernels{to_fp16_f16c, round_weights_f16c, v_sum_f16c, scores_f16c};
 
 }  // namespace
 

@@ -114,10 +114,9 @@ const float* fp16_table() {
   return kTable.data();
 }
 
-// The previous implementation (one softmax over [0, pos], then fp16 weights),
+// The plain implementation (one softmax over [0, pos], then fp16 weights),
 // per (token, head), reading the cache position by position.
 void legacy_attend(const ModelConfig& c, const BatchEntry& e, const float* q_tok, float* out_tok) {
-  const kernels::QuantOps& f16 = kernels::quant_ops(DType::kF16);
   const int64_t d = c.head_dim, n_kv = int64_t{e.pos} + 1;
   const float scale = 1.0f / std::sqrt(static_cast<float>(d));
   const float* table = fp16_table();
@@ -126,7 +125,13 @@ void legacy_attend(const ModelConfig& c, const BatchEntry& e, const float* q_tok
   for (int64_t h = 0; h < c.n_head; ++h) {
     const int64_t kv_off = (h / (c.n_head / c.n_head_kv)) * d;
     for (int64_t i = 0; i < d; ++i) q16[i] = fp32_to_fp16(q_tok[h * d + i]);
-    for (int64_t j = 0; j < n_kv; ++j) scores[j] = f16.vec_dot(d, e.cache->k(1, j) + kv_off, q16.data()) * scale;
+    // The score of each position as attention_kernels.h defines it (the
+    // scalar kernel, one row and one head at a time).
+    for (int64_t j = 0; j < n_kv; ++j) {
+      attention_kernels(AttentionPath::kScalar)
+          .scores({.k = e.cache->k(1, j) + kv_off, .k_stride = 0, .n_rows = 1, .q = q16.data(), .n_heads = 1,
+                   .d = d, .scale = scale, .out = scores.data() + j, .out_stride = 0});
+    }
     kernels::softmax(scores.data(), n_kv);
     float* out = out_tok + h * d;
     std::fill(out, out + d, 0.0f);
@@ -243,6 +248,28 @@ TEST(KvAttention, KernelsAgreeOnAwkwardShapes) {
       a.to_fp16(e.data(), h1.data(), static_cast<int64_t>(e.size()));
       b.to_fp16(e.data(), h2.data(), static_cast<int64_t>(e.size()));
       EXPECT_EQ(h1, h2);
+      // Scores: K rows v (stride `stride`) against `heads` fp16 queries.
+      std::vector<uint16_t> q(static_cast<size_t>(heads * d));
+      for (uint16_t& x : q) x = fp32_to_fp16(ud(rng));
+      const int64_t out_stride = rows + 3;
+      std::vector<float> s1(static_cast<size_t>(heads * out_stride), -1.0f), s2 = s1;
+      ScoreArgs sa{v.data(), stride, rows, q.data(), heads, d, 0.125f, s1.data(), out_stride};
+      a.scores(sa);
+      sa.out = s2.data();
+      b.scores(sa);
+      EXPECT_TRUE(same_bits(s1, s2)) << "scores: d " << d << " heads " << heads;
+      for (int64_t h = 0; h < heads; ++h) {
+        for (int64_t j = 0; j < rows; ++j) {
+          double ref = 0.0, mag = 0.0;
+          for (int64_t i = 0; i < d; ++i) {
+            const double pr = double{fp16_to_fp32(v[j * stride + i])} * fp16_to_fp32(q[h * d + i]);
+            ref += pr;
+            mag += std::abs(pr);
+          }
+          EXPECT_NEAR(s1[h * out_stride + j], 0.125 * ref, 0.125 * mag * 1e-6) << "h " << h << " j " << j;
+        }
+        EXPECT_EQ(s1[h * out_stride + rows], -1.0f) << "wrote past n_rows";
+      }
     }
   }
 }

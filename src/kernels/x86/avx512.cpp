@@ -119,20 +119,28 @@ float vec_dot_q5_1(int64_t n, const void* w, const void* a) {
 
 // ---- K-quants
 
-// int16 lanes [v[k] x 16 | v[k + 1] x 16] of the 8 int16 in v.
-inline __m512i scale_pair(__m512i v, int k) {
-  const __m512i idx = _mm512_mask_blend_epi16(0xFFFF0000u, _mm512_set1_epi16(static_cast<int16_t>(k)),
-                                              _mm512_set1_epi16(static_cast<int16_t>(k + 1)));
-  return _mm512_permutexvar_epi16(idx, v);
+// int16 lanes [v[a] x 16 | v[b] x 16] of the 8 int16 of `v8` broadcast to
+// every 128-bit lane (an in-lane byte shuffle: cheaper than vpermw).
+inline __m512i scale_pair(__m512i v8, int a, int b) {
+  const __m512i ctl = _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi16(static_cast<int16_t>(0x0100 * (2 * a + 1) + 2 * a)),
+                                              _mm512_set1_epi16(static_cast<int16_t>(0x0100 * (2 * b + 1) + 2 * b)));
+  return _mm512_shuffle_epi8(v8, ctl);
 }
 
-// A Q4_K/Q5_K super-block unpacked once for any number of tokens: step c
-// holds the values of sub-blocks 2c (bytes 0..31) and 2c + 1 (32..63) and
-// their scale pair.
+// Q4_K/Q5_K element order of one 512-bit load of qs (64 bytes = chunks 2h
+// and 2h + 1 of 32): low nibbles are elements [128h + 0..31 | 128h +
+// 64..95] (sub-blocks 4h, 4h + 2), high nibbles [128h + 32..63 | 128h +
+// 96..127] (sub-blocks 4h + 1, 4h + 3). Step k = 2h (low) and 2h + 1 (high)
+// dots with activations in that order: kQ45Order[k] are the first elements
+// of its two 32-element halves.
+constexpr int kQ45Order[4][2] = {{0, 64}, {32, 96}, {128, 192}, {160, 224}};
+
+// A Q4_K/Q5_K super-block unpacked once for any number of tokens: step k
+// holds 64 values in kQ45Order and their scale pair; mins16 the 8 mins.
 struct Q45Weights {
   __m512i q[4];
   __m512i sc[4];
-  __m128i mins8;
+  __m128i mins16;
   float d, dmin;
 };
 
@@ -140,20 +148,24 @@ template <typename Block, bool kFive>
 inline Q45Weights unpack_q45(const uint8_t* x) {
   Q45Weights b;
   const __m128i sm = unpack_k_scales(x + offsetof(Block, scales));
-  b.mins8 = _mm_unpackhi_epi64(sm, sm);
-  const __m512i sc16 = _mm512_castsi128_si512(_mm_cvtepu8_epi16(sm));
+  b.mins16 = _mm_cvtepu8_epi16(_mm_unpackhi_epi64(sm, sm));
+  const __m512i sc16 = _mm512_broadcast_i32x4(_mm_cvtepu8_epi16(sm));
   const uint8_t* qs = x + offsetof(Block, qs);
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i hbits = kFive ? _mm512_broadcast_i64x4(loadu256(x + offsetof(BlockQ5_K, qh))) : _mm512_setzero_si512();
-  for (int c = 0; c < 4; ++c) {
-    const __m512i raw = _mm512_broadcast_i64x4(loadu256(qs + 32 * c));
-    __m512i q = _mm512_and_si512(_mm512_mask_srli_epi16(raw, 0xFFFF0000u, raw, 4), _mm512_set1_epi8(0x0F));
-    if (kFive) {
-      const __m512i sel = _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi8(static_cast<char>(1 << (2 * c))),
-                                                  _mm512_set1_epi8(static_cast<char>(2 << (2 * c))));
-      q = _mm512_mask_add_epi8(q, _mm512_test_epi8_mask(hbits, sel), q, _mm512_set1_epi8(0x10));
+  for (int h = 0; h < 2; ++h) {
+    const __m512i raw = load512(qs + 64 * h);
+    __m512i q[2] = {_mm512_and_si512(raw, m4), _mm512_and_si512(_mm512_srli_epi16(raw, 4), m4)};
+    for (int j = 0; j < 2; ++j) {
+      const int sub = 4 * h + j;  // sub-blocks sub (first half) and sub + 2
+      if (kFive) {
+        const __m512i sel = _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi8(static_cast<char>(1 << sub)),
+                                                    _mm512_set1_epi8(static_cast<char>(1 << (sub + 2))));
+        q[j] = _mm512_mask_add_epi8(q[j], _mm512_test_epi8_mask(hbits, sel), q[j], _mm512_set1_epi8(0x10));
+      }
+      b.q[2 * h + j] = q[j];
+      b.sc[2 * h + j] = scale_pair(sc16, sub, sub + 2);
     }
-    b.q[c] = q;
-    b.sc[c] = scale_pair(sc16, 2 * c);
   }
   b.d = load_f16(x);
   b.dmin = load_f16(x + 2);
@@ -166,13 +178,14 @@ struct KAcc {
   __m128 m = _mm_setzero_ps();
 };
 
-// Adds one super-block against a Q8_K block: its quants q8, scale yd and
-// bsums pairs (bsums[2j] + bsums[2j + 1]).
-inline void q45_step(const Q45Weights& b, const uint8_t* q8, float yd, __m128i pairs, KAcc& acc) {
-  const __m128i mins = _mm_madd_epi16(_mm_cvtepu8_epi16(b.mins8), pairs);
+// Adds one super-block against one token's activations: the 4 x 64 quants
+// in kQ45Order (y4[k]), its scale yd and bsums pairs (bsums[2j] +
+// bsums[2j + 1]).
+inline void q45_step(const Q45Weights& b, const __m512i (&y4)[4], float yd, __m128i pairs, KAcc& acc) {
+  const __m128i mins = _mm_madd_epi16(b.mins16, pairs);
   acc.m = _mm_fmadd_ps(_mm_set1_ps(b.dmin * yd), _mm_cvtepi32_ps(mins), acc.m);
   __m512i s = _mm512_setzero_si512();
-  for (int c = 0; c < 4; ++c) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[c], load512(q8 + 64 * c)), b.sc[c]);
+  for (int k = 0; k < 4; ++k) s = _mm512_dpwssd_epi32(s, _mm512_maddubs_epi16(b.q[k], y4[k]), b.sc[k]);
   acc.v = _mm512_fmadd_ps(_mm512_set1_ps(b.d * yd), _mm512_cvtepi32_ps(s), acc.v);
 }
 
@@ -184,12 +197,16 @@ inline float q45_result(const KAcc& acc) {
   return _mm512_reduce_add_ps(acc.v) - _mm_cvtss_f32(m);
 }
 
+// Straight from a Q8_K row: the quants gathered into kQ45Order as loaded.
+// Bit for bit the multi-token kernel (GemmQ45) on the packed row.
 template <typename Block, bool kFive>
 float vec_dot_q45(int64_t n, const void* w, const void* a) {
   KAcc acc;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
     const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
-    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), y + 4, load_f32(y),
+    __m512i y4[4];
+    for (int k = 0; k < 4; ++k) y4[k] = load2x256(y + 4 + kQ45Order[k][0], y + 4 + kQ45Order[k][1]);
+    q45_step(unpack_q45<Block, kFive>(bytes(w) + i * sizeof(Block)), y4, load_f32(y),
              bsum_pairs(y + offsetof(BlockQ8_K, bsums)), acc);
   }
   return q45_result(acc);
@@ -326,6 +343,21 @@ void pack_q8_K(int64_t n, const void* a, uint8_t* dst) {
   }
 }
 
+// Q8_K activations for Q4_K/Q5_K packed per super-block (kQ8KPacked
+// bytes): the 256 quants in kQ45Order, then d and the 8 bsums pairs.
+void pack_q8_K_q45(int64_t n, const void* a, uint8_t* dst) {
+  for (int64_t i = 0; i < n / kQK_K; ++i, dst += kQ8KPacked) {
+    const uint8_t* y = bytes(a) + i * sizeof(BlockQ8_K);
+    for (int k = 0; k < 4; ++k) {
+      std::memcpy(dst + 64 * k, y + 4 + kQ45Order[k][0], 32);
+      std::memcpy(dst + 64 * k + 32, y + 4 + kQ45Order[k][1], 32);
+    }
+    std::memcpy(dst + kQ8KD, y, 4);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + kQ8KPairs), bsum_pairs(y + offsetof(BlockQ8_K, bsums)));
+    std::memset(dst + kQ8KPairs + 16, 0, kQ8KPacked - kQ8KPairs - 16);
+  }
+}
+
 template <typename Block, bool kFive>
 struct GemmQ45 {
   template <int kT>
@@ -336,7 +368,8 @@ struct GemmQ45 {
       const uint8_t* y = a + i * kQ8KPacked;
       for (int t = 0; t < kT; ++t) {
         const uint8_t* yt = y + t * a_stride;
-        q45_step(b, yt, load_f32(yt + kQ8KD), loadu128(yt + kQ8KPairs), acc[t]);
+        const __m512i y4[4] = {load512(yt), load512(yt + 64), load512(yt + 128), load512(yt + 192)};
+        q45_step(b, y4, load_f32(yt + kQ8KD), loadu128(yt + kQ8KPairs), acc[t]);
       }
     }
     for (int t = 0; t < kT; ++t) out[t * out_stride] = q45_result(acc[t]);
@@ -420,8 +453,8 @@ struct GemmQ8_0 {
   }
 };
 
-const GemmKernel kGemmQ4K{q8_K_packed_bytes, pack_q8_K, dot_tokens<GemmQ45<BlockQ4_K, false>>};
-const GemmKernel kGemmQ5K{q8_K_packed_bytes, pack_q8_K, dot_tokens<GemmQ45<BlockQ5_K, true>>};
+const GemmKernel kGemmQ4K{q8_K_packed_bytes, pack_q8_K_q45, dot_tokens<GemmQ45<BlockQ4_K, false>>};
+const GemmKernel kGemmQ5K{q8_K_packed_bytes, pack_q8_K_q45, dot_tokens<GemmQ45<BlockQ5_K, true>>};
 const GemmKernel kGemmQ6K{q8_K_packed_bytes, pack_q8_K, dot_tokens<GemmQ6K>};
 const GemmKernel kGemmQ8_0{q8_0_packed_bytes, pack_q8_0, dot_tokens<GemmQ8_0>};
 

@@ -33,15 +33,28 @@ struct IsaOverride {
 // do not depend on how tokens are batched.
 constexpr int kGemmTokens = 8;
 
+// One multi-token call: rows r < `rows` of the weights (row r at w + r *
+// w_stride, n elements) against n_tok packed token rows (token t at a + t *
+// a_stride); out[t * out_stride + r].
+struct GemmCall {
+  int64_t n;
+  const uint8_t* w;
+  size_t w_stride;
+  int64_t rows;
+  const uint8_t* a;
+  size_t a_stride;
+  int n_tok;  // 1..kGemmTokens
+  float* out;
+  int64_t out_stride;
+};
+
 struct GemmKernel {
   // Bytes of one token's packed activations for n elements, and the repack
   // of one token's vec_dot_type row into them; both nullptr where the kernel
   // reads the vec_dot_type rows as they are.
   size_t (*packed_bytes)(int64_t n);
   void (*pack)(int64_t n, const void* a, uint8_t* dst);
-  // Token t's packed row is at a + t * a_stride; 1 <= n_tok <= kGemmTokens.
-  void (*dot)(int64_t n, const void* w, const uint8_t* a, size_t a_stride, int n_tok, float* out,
-              int64_t out_stride);
+  void (*dot)(const GemmCall& call);
 };
 
 // The multi-token kernel of a weight type on a path, or nullptr.
