@@ -6,6 +6,7 @@
 
 #include "app_config.h"
 #include "common.h"
+#include "core/fd_limit.h"
 #include "loadgen/load_runner.h"
 #include "loadgen/report.h"
 
@@ -57,10 +58,31 @@ void print_plan(const loadgen::LoadPlan& plan) {
                c.timeout_s, c.json ? "true" : "false");
 }
 
+// Descriptors beyond the sockets: stdio, the resolver, the event loop.
+constexpr uint64_t kSpareFds = 32;
+
+// Raises the open-file soft limit; an error when it cannot hold one socket
+// per request in flight.
+Status ensure_fd_limit(int concurrency) {
+  const Result<FdLimit> lim = raise_fd_limit();
+  const uint64_t soft = lim.ok() ? lim->soft : fd_soft_limit();
+  const uint64_t need = static_cast<uint64_t>(concurrency) + kSpareFds;
+  if (soft != 0 && soft < need) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "--concurrency " + std::to_string(concurrency) + " needs " + std::to_string(need) +
+                          " open files; the limit is " + std::to_string(soft) +
+                          (lim.ok() ? "" : " (" + lim.error().message + ")") + " (ulimit -n)");
+  }
+  return Status();
+}
+
 }  // namespace
 
 int bench_serve_command(const loadgen::LoadConfig& c) {
   Result<loadgen::LoadPlan> plan = loadgen::make_plan(c);
+  if (plan.ok()) {
+    if (Status fds = ensure_fd_limit(plan->config.concurrency); !fds.ok()) plan = fds.error();
+  }
   if (!plan.ok()) {
     report(plan.error());
     return kExitUsage;
@@ -68,7 +90,9 @@ int bench_serve_command(const loadgen::LoadConfig& c) {
   print_plan(*plan);
   Result<loadgen::LoadResult> result = loadgen::run_load(*plan);
   if (!result.ok()) return report(result.error());
-  const loadgen::Report r = loadgen::build_report(result->records, result->wall_s);
+  loadgen::Report r = loadgen::build_report(result->records, result->wall_s);
+  r.connections = result->connections;
+  r.stale_retries = result->stale_retries;
   if (c.json) {
     std::printf("%s\n", loadgen::report_json(r, *plan).c_str());
   } else {

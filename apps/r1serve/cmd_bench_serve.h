@@ -1,8 +1,10 @@
 // `r1serve bench serve --url URL`: load-tests a running OpenAI-compatible
 // server over HTTP, like vLLM's benchmarks/benchmark_serving.py, and
-// reports TTFT, TPOT, ITL and end-to-end latency percentiles, throughput
-// and errors by kind (text, or one JSON object with --json). The engine is
-// src/loadgen (load_runner.h).
+// reports TTFT, TPOT, ITL and end-to-end latency percentiles, throughput,
+// 429 refusals ("rejected") and other failures by kind (text, or one JSON
+// object with --json). The engine is src/loadgen (load_runner.h). At start
+// it raises the open-file soft limit to the hard limit and refuses (usage
+// error) a --concurrency the limit cannot hold.
 //
 // Thread contract: called from main()'s thread only.
 #pragma once

@@ -200,7 +200,29 @@ void Scheduler::finish(Sequence& seq, FinishReason reason) {
   ++eng_.requests_finished;
 }
 
+// Distinct blocks in the block tables of the running sequences: a block
+// shared by several of them, or also held by a prefix-cache snapshot, counts
+// once. The marks are cleared again, so the scratch stays all zero.
+int64_t Scheduler::count_live_blocks() {
+  block_marks_.resize(static_cast<size_t>(pool_->n_blocks()), 0);
+  int64_t live = 0;
+  for (const SeqPtr& s : running_) {
+    if (s->cache() == nullptr) continue;
+    for (int32_t b : s->cache()->block_table()) {
+      uint8_t& mark = block_marks_[static_cast<size_t>(b)];
+      live += mark == 0 ? 1 : 0;
+      mark = 1;
+    }
+  }
+  for (const SeqPtr& s : running_) {
+    if (s->cache() == nullptr) continue;
+    for (int32_t b : s->cache()->block_table()) block_marks_[static_cast<size_t>(b)] = 0;
+  }
+  return live;
+}
+
 void Scheduler::publish() {
+  const int64_t live = count_live_blocks();
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t queue = static_cast<int64_t>(waiting_.size());
   stats_ = eng_;
@@ -209,6 +231,8 @@ void Scheduler::publish() {
   stats_.kv_usage_ratio = pool_->usage_ratio();
   stats_.kv_free_blocks = pool_->n_free_blocks();
   stats_.kv_total_blocks = pool_->n_blocks();
+  stats_.kv_live_blocks = live;
+  stats_.kv_cached_blocks = std::max<int64_t>(0, stats_.kv_total_blocks - stats_.kv_free_blocks - live);
   stats_.prefix_cache_blocks = prefix_ ? prefix_->n_nodes() : 0;
   n_running_shared_ = static_cast<int64_t>(running_.size());
   if (queue == 0 && running_.empty()) idle_cv_.notify_all();

@@ -81,7 +81,9 @@ struct SchedulerStats {
   double kv_usage_ratio = 0;  // blocks in use (prefix cache included) / total
   int64_t kv_free_blocks = 0;
   int64_t kv_total_blocks = 0;
-  int64_t prefix_cache_blocks = 0;
+  int64_t kv_live_blocks = 0;    // referenced by running sequences (shared ones once)
+  int64_t kv_cached_blocks = 0;  // in use but held only by the prefix cache (evictable)
+  int64_t prefix_cache_blocks = 0;  // prefix-cache nodes, shared with live sequences or not
   int64_t prefix_hit_tokens = 0;   // prompt tokens reused from the cache
   int64_t prompt_tokens = 0;       // prompt tokens evaluated
   int64_t generated_tokens = 0;    // tokens sampled
@@ -139,6 +141,7 @@ class Scheduler {
   void sample_and_emit(const std::vector<Sequence*>& sampled);
   void finish(Sequence& seq, FinishReason reason);
   void retire_finished();
+  int64_t count_live_blocks();
   void publish();
 
   std::shared_ptr<const model::Model> model_;
@@ -167,6 +170,7 @@ class Scheduler {
   std::vector<SeqPtr> running_;  // admission order
   SchedulerStats eng_;           // counters, published into stats_
   std::vector<float> logits_;
+  std::vector<uint8_t> block_marks_;  // per pool block, scratch of count_live_blocks
   std::thread thread_;
 };
 

@@ -40,6 +40,10 @@ Report build_report(const std::vector<RequestRecord>& records, double wall_s) {
   r.total = static_cast<int64_t>(records.size());
   std::vector<double> ttft, tpot, itl, e2e;
   for (const RequestRecord& rec : records) {
+    if (!rec.ok && rec.error == kRejectedKind) {
+      ++r.rejected;
+      continue;
+    }
     if (!rec.ok) {
       ++r.failed;
       ++r.errors[rec.error.empty() ? "unknown" : rec.error];
@@ -81,7 +85,10 @@ std::string report_json(const Report& report, const LoadPlan& plan) {
   j["duration_s"] = report.wall_s;
   j["total"] = report.total;
   j["succeeded"] = report.succeeded;
+  j["rejected"] = report.rejected;
   j["failed"] = report.failed;
+  j["connections"] = report.connections;
+  j["stale_retries"] = report.stale_retries;
   j["output_tokens"] = report.output_tokens;
   j["requests_per_s"] = report.requests_per_s;
   j["output_tokens_per_s"] = report.output_tokens_per_s;
@@ -100,9 +107,13 @@ std::string report_text(const Report& report, const LoadPlan& plan) {
   out += plan.config.rate > 0
              ? line("load: Poisson %.2f req/s, at most %d in flight\n", c.rate, c.concurrency)
              : line("load: closed loop, %d in flight\n", c.concurrency);
-  out += line("requests: %lld total, %lld succeeded, %lld failed in %.2f s\n",
+  out += line("requests: %lld total, %lld succeeded, %lld rejected (429), %lld failed in %.2f s\n",
               static_cast<long long>(report.total), static_cast<long long>(report.succeeded),
-              static_cast<long long>(report.failed), report.wall_s);
+              static_cast<long long>(report.rejected), static_cast<long long>(report.failed),
+              report.wall_s);
+  out += line("connections: %lld established, %lld stale keep-alive retries\n",
+              static_cast<long long>(report.connections),
+              static_cast<long long>(report.stale_retries));
   out += line("throughput: %.2f req/s, %.2f output tokens/s (%lld tokens)\n",
               report.requests_per_s, report.output_tokens_per_s,
               static_cast<long long>(report.output_tokens));
@@ -112,7 +123,7 @@ std::string report_text(const Report& report, const LoadPlan& plan) {
   out += summary_row("ITL", report.itl_s);
   out += summary_row("E2EL", report.e2e_s);
   if (!report.errors.empty()) {
-    out += "errors:";
+    out += "failures:";
     for (const auto& [kind, n] : report.errors) {
       out += " " + kind + "=" + std::to_string(n);
     }

@@ -146,7 +146,9 @@ struct Readiness {
 struct BackendStats {
   int64_t queue_depth = 0;
   int64_t running_sequences = 0;
-  double kv_cache_usage_ratio = 0;  // [0, 1]
+  double kv_cache_usage_ratio = 0;  // [0, 1]: blocks of live sequences / total
+  int64_t kv_cache_cached_blocks = 0;  // held only by the prefix cache (reclaimable)
+  int64_t kv_cache_blocks_total = 0;   // 0: the backend has no paged KV cache
   double model_load_seconds = 0;
 };
 

@@ -220,10 +220,11 @@ BackendStats EngineBackend::stats() const {
   out.queue_depth = st.queue_depth;
   out.running_sequences = st.running_sequences;
   if (st.kv_total_blocks > 0) {
-    const int64_t live = st.kv_total_blocks - st.kv_free_blocks - st.prefix_cache_blocks;
-    out.kv_cache_usage_ratio =
-        std::clamp(static_cast<double>(live) / static_cast<double>(st.kv_total_blocks), 0.0, 1.0);
+    out.kv_cache_usage_ratio = std::clamp(
+        static_cast<double>(st.kv_live_blocks) / static_cast<double>(st.kv_total_blocks), 0.0, 1.0);
   }
+  out.kv_cache_cached_blocks = st.kv_cached_blocks;
+  out.kv_cache_blocks_total = st.kv_total_blocks;
   out.model_load_seconds = s->setup.load_seconds;
   return out;
 }

@@ -24,9 +24,10 @@
 //  * maps scheduler events, finish reasons, usage, timings and logprobs to
 //    the server's types. A full queue is kResourceExhausted (-> 429).
 //
-// Stats: kv_cache_usage_ratio counts the KV blocks held by live sequences;
-// blocks only kept by the prefix cache (evictable) count as free, as vLLM
-// reports it. So an idle server reports 0.
+// Stats: kv_cache_usage_ratio counts the KV blocks referenced by live
+// sequences (a block they share with the prefix cache included, once);
+// blocks only kept by the prefix cache (evictable) are reported apart as
+// kv_cache_cached_blocks, as vLLM does. So an idle server reports 0.
 //
 // Thread contract: all Backend methods, attach(), set_not_ready() and
 // engine_stats() are safe from any thread, concurrently. Sinks are called

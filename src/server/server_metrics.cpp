@@ -25,7 +25,15 @@ ServerMetrics::ServerMetrics(metrics::Registry& r, const std::string& version,
                            .get()),
       queue_depth(r.gauge("r1serve_queue_depth", "Requests waiting for admission.").get()),
       running_sequences(r.gauge("r1serve_running_sequences", "Sequences being decoded.").get()),
-      kv_cache_usage(r.gauge("r1serve_kv_cache_usage_ratio", "KV cache cells in use, 0..1.").get()),
+      kv_cache_usage(r.gauge("r1serve_kv_cache_usage_ratio",
+                             "KV cache blocks referenced by live sequences / all blocks, 0..1.")
+                         .get()),
+      kv_cache_cached_blocks(
+          r.gauge("r1serve_kv_cache_cached_blocks",
+                  "KV cache blocks held only by the prefix cache (reclaimable).")
+              .get()),
+      kv_cache_blocks_total(
+          r.gauge("r1serve_kv_cache_blocks_total", "KV cache blocks in the pool.").get()),
       prompt_tokens(r.counter("r1serve_prompt_tokens_total", "Prompt tokens processed.").get()),
       generation_tokens(
           r.counter("r1serve_generation_tokens_total", "Tokens generated.").get()),
@@ -46,6 +54,8 @@ void ServerMetrics::update(const BackendStats& stats) {
   queue_depth.set(static_cast<double>(stats.queue_depth));
   running_sequences.set(static_cast<double>(stats.running_sequences));
   kv_cache_usage.set(stats.kv_cache_usage_ratio);
+  kv_cache_cached_blocks.set(static_cast<double>(stats.kv_cache_cached_blocks));
+  kv_cache_blocks_total.set(static_cast<double>(stats.kv_cache_blocks_total));
   model_load_seconds.set(stats.model_load_seconds);
   resident_memory.set(process_resident_bytes());
 }

@@ -24,7 +24,9 @@ struct ServerMetrics {
   metrics::Histogram& request_duration;
   metrics::Gauge& queue_depth;
   metrics::Gauge& running_sequences;
-  metrics::Gauge& kv_cache_usage;
+  metrics::Gauge& kv_cache_usage;          // blocks of live sequences / total
+  metrics::Gauge& kv_cache_cached_blocks;  // held only by the prefix cache
+  metrics::Gauge& kv_cache_blocks_total;
   metrics::Counter& prompt_tokens;
   metrics::Counter& generation_tokens;
   metrics::Counter& prefix_cache_hits;  // requests that reused cached prompt tokens

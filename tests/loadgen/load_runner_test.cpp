@@ -8,8 +8,10 @@
 #include <chrono>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include "core/clock.h"
+#include "core/fd_limit.h"
 #include "loadgen/workload.h"
 #include "server/fake_backend.h"
 #include "server/http_server.h"
@@ -109,10 +111,61 @@ TEST(LoadRunner, QueueFullIsHttp429) {
   const Report r = run(plan_for(s.port, small(20, 4)), &connections);
   EXPECT_LE(connections, 4);  // a 429 keeps the connection
   EXPECT_EQ(r.total, 20);
-  EXPECT_EQ(r.failed, 20);
-  ASSERT_EQ(r.errors.size(), 1u);
-  EXPECT_EQ(r.errors.at("http_429"), 20);
+  EXPECT_EQ(r.rejected, 20);  // a clean refusal, not a failure
+  EXPECT_EQ(r.failed, 0);
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(r.succeeded, 0);
   EXPECT_EQ(r.ttft_s.count, 0);
+}
+
+TEST(LoadRunner, RejectedAndFailedAreCountedApart) {
+  std::vector<RequestRecord> records(6);
+  records[0].ok = true;
+  records[0].e2e_s = 0.5;
+  records[1].error = kRejectedKind;
+  records[2].error = kRejectedKind;
+  records[3].error = "http_503";
+  records[4].error = "timeout";
+  records[5].error = "http_503";
+  const Report r = build_report(records, 1.0);
+  EXPECT_EQ(r.total, 6);
+  EXPECT_EQ(r.succeeded, 1);
+  EXPECT_EQ(r.rejected, 2);
+  EXPECT_EQ(r.failed, 3);
+  EXPECT_EQ(r.errors.size(), 2u);
+  EXPECT_EQ(r.errors.at("http_503"), 2);
+  EXPECT_EQ(r.errors.at("timeout"), 1);
+  EXPECT_EQ(r.errors.count(kRejectedKind), 0u);
+  LoadConfig c = small(6, 1);
+  c.url = "http://127.0.0.1:1";
+  const LoadPlan plan = std::move(make_plan(c)).value();
+  const nlohmann::json j = nlohmann::json::parse(report_json(r, plan));
+  EXPECT_EQ(j["rejected"], 2);
+  EXPECT_EQ(j["failed"], 3);
+  EXPECT_NE(report_text(r, plan).find("2 rejected (429), 3 failed"), std::string::npos);
+}
+
+// 1,000 sockets in flight at once (the load generator's maximum) against an
+// in-process server: both ends live here, so ~2,000 descriptors.
+TEST(LoadRunner, HoldsAThousandConnections) {
+  const Result<FdLimit> lim = raise_fd_limit();
+  ASSERT_TRUE(lim.ok()) << lim.error().to_string();
+  if (lim->soft < 2 * kMaxConcurrency + 64) GTEST_SKIP() << "open-file limit " << lim->soft;
+  FakeBackendConfig fake;
+  fake.max_active = 2 * kMaxConcurrency;
+  fake.first_token_delay = std::chrono::milliseconds(200);  // all connect before any ends
+  server::ServerConfig config;
+  config.threads = 2;
+  Served s(fake, config);
+  int64_t connections = 0;
+  LoadConfig c = small(kMaxConcurrency, kMaxConcurrency);
+  c.timeout_s = 60;
+  const Report r = run(plan_for(s.port, c), &connections);
+  EXPECT_EQ(connections, kMaxConcurrency);
+  EXPECT_EQ(r.succeeded, kMaxConcurrency);
+  EXPECT_EQ(r.rejected + r.failed, 0);
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_EQ(s.backend->submitted(), kMaxConcurrency);
 }
 
 TEST(LoadRunner, StoppedServerGivesConnectErrors) {
@@ -211,7 +264,8 @@ TEST(LoadRunner, JsonReportHasKeys) {
   const nlohmann::json j = nlohmann::json::parse(report_json(run(plan), plan), nullptr, false);
   ASSERT_TRUE(j.is_object());
   for (const char* key : {"url", "endpoint", "concurrency", "rate", "duration_s", "total",
-                          "succeeded", "failed", "output_tokens", "requests_per_s",
+                          "succeeded", "rejected", "failed", "connections", "output_tokens",
+                          "requests_per_s",
                           "output_tokens_per_s", "ttft_ms", "tpot_ms", "itl_ms", "e2el_ms",
                           "errors"}) {
     EXPECT_TRUE(j.contains(key)) << key;
