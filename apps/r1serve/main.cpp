@@ -10,6 +10,7 @@
 #include "cmd_bench.h"
 #include "cmd_bench_serve.h"
 #include "cmd_serve.h"
+#include "cmd_up.h"
 #include "common.h"
 #include "core/log.h"
 
@@ -28,6 +29,9 @@ struct Config {
   BenchConfig bench;
   r1::loadgen::LoadConfig bench_serve;
   ServeConfig serve;
+  UpConfig up;
+  GatewayCommandConfig gateway;
+  RolloutCommandConfig rollout;
 };
 
 struct Commands {
@@ -41,6 +45,9 @@ struct Commands {
   CLI::App* bench = nullptr;
   CLI::App* bench_serve = nullptr;
   CLI::App* serve = nullptr;
+  CLI::App* up = nullptr;
+  CLI::App* gateway = nullptr;
+  RolloutCommands rollout;
 };
 
 Commands declare(CLI::App& app, Config& c) {
@@ -62,12 +69,15 @@ Commands declare(CLI::App& app, Config& c) {
   cmd.bench->get_option("--model")->required(false);
   cmd.bench_serve = add_bench_serve_command(*cmd.bench, c.bench_serve);
   cmd.serve = add_serve_command(app, c.serve);
+  cmd.up = add_up_command(app, c.up);
+  cmd.gateway = add_gateway_command(app, c.gateway);
+  cmd.rollout = add_rollout_command(app, c.rollout);
   return cmd;
 }
 
 int dispatch(const Commands& cmd, const Config& c) {
   for (CLI::App* sub : {cmd.run, cmd.chat, cmd.inspect, cmd.synth, cmd.tokenize, cmd.eval,
-                        cmd.bench, cmd.serve}) {
+                        cmd.bench, cmd.serve, cmd.up, cmd.gateway}) {
     if (sub->parsed()) remember_config(*sub);
   }
   if (cmd.run->parsed()) return run_command(c.run);
@@ -78,6 +88,9 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.eval->parsed()) return eval_command(c.eval);
   if (cmd.bench_serve->parsed()) return bench_serve_command(c.bench_serve);
   if (cmd.serve->parsed()) return serve_command(c.serve);
+  if (cmd.up->parsed()) return up_command(c.up);
+  if (cmd.gateway->parsed()) return gateway_command(c.gateway);
+  if (cmd.rollout.group->parsed()) return rollout_command(cmd.rollout, c.rollout);
   if (cmd.bench->parsed()) {
     if (c.bench.model.empty()) {
       std::fprintf(stderr, "error: bench: --model is required (or use `bench serve`)\n");

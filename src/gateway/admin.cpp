@@ -49,7 +49,7 @@ net::awaitable<void> admin_session(AdminServer::Impl* impl, tcp::socket socket) 
     if (ec) break;
     const AdminResponse r =
         handle_admin(impl->sources, impl->options, sv(req.method_string()), sv(req.target()),
-                     sv(req[http::field::authorization]));
+                     sv(req[http::field::authorization]), req.body());
     http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
     res.set(http::field::content_type, r.content_type);
     res.keep_alive(req.keep_alive());

@@ -6,6 +6,14 @@
 //       retries_total, continuations_total, ...}}
 //   GET /metrics -> Prometheus text: the ProxyMetrics plus breaker state,
 //       replica health and ejections per version.
+//   GET /admin/rollout -> {phase, strategy, version, model, canary_percent,
+//       message, events: [{at_ms, phase, message}]} (at_ms: Unix ms)
+//   POST /admin/rollout {model, strategy: canary|blue-green|rolling,
+//       canary_percent, analysis_window: "30m", version} -> 202 status JSON;
+//       400 bad spec (the message names the field); 409 one in progress
+//   POST /admin/rollout/promote, /admin/rollout/abort -> 200 status or 409
+//   POST /admin/reload -> 200 {"status":"reloaded"} or 400 error JSON
+// (the rollout and reload routes need AdminSources::control; else 404).
 // Auth: with an admin key configured every request needs
 // "Authorization: Bearer <key>" (else 401); without one the server only
 // starts on a loopback address and needs no auth.
@@ -17,6 +25,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,16 +33,48 @@
 #include "core/result.h"
 #include "gateway/config.h"
 #include "gateway/proxy_metrics.h"
+#include "gateway/rollout.h"
 #include "gateway/router.h"
 #include "gateway/supervisor.h"
 
 namespace r1::gateway {
+
+// The body of POST /admin/rollout.
+struct RolloutRequest {
+  std::string model;
+  RolloutStrategy strategy = RolloutStrategy::kCanary;
+  std::optional<int> canary_percent;          // default: rollout.canary_percent
+  std::optional<Duration> analysis_window;    // default: rollout.analysis_window
+  std::string version;                        // default: from the model's file name
+};
+// kInvalidArgument naming the field ("canary_percent: must be 1..99").
+Result<RolloutRequest> parse_rollout_request(std::string_view body);
+std::string rollout_status_json(const RolloutStatus& status);
+
+// Rollout and reload control behind the admin API (the gateway runtime).
+// Thread contract: implementations are safe from any thread.
+class AdminControl {
+ public:
+  virtual ~AdminControl() = default;
+  virtual RolloutStatus rollout_status() const = 0;
+  virtual Status start_rollout(const RolloutRequest& request) = 0;
+  virtual Status promote_rollout() = 0;
+  virtual Status abort_rollout() = 0;
+  virtual Status reload() = 0;
+  virtual std::vector<PoolConfig> pools() const = 0;  // live pools
+};
+
+// The rollout and reload routes (path without the query), for handle_admin.
+struct AdminResponse;
+AdminResponse handle_admin_control(AdminControl& control, std::string_view method, std::string_view path,
+                                   std::string_view body);
 
 struct AdminSources {
   const DefaultRouter* router = nullptr;  // required
   const Supervisor* supervisor = nullptr;  // optional: pid and port per replica
   const ProxyMetrics* metrics = nullptr;   // optional
   std::vector<PoolConfig> pools;           // roles; empty: versions from the router
+  AdminControl* control = nullptr;         // optional: rollout + reload routes, live pools
 };
 
 struct AdminOptions {
@@ -53,6 +94,9 @@ std::string admin_metrics_text(const AdminSources& sources);
 AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
                            std::string_view method, std::string_view target,
                            std::string_view authorization);
+AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
+                           std::string_view method, std::string_view target,
+                           std::string_view authorization, std::string_view body);
 
 class AdminServer {
  public:

@@ -9,6 +9,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 std::vector<PoolConfig> pool_list(const AdminSources& s, const std::vector<ReplicaSnapshot>& snap) {
+  if (s.control != nullptr) return s.control->pools();
   if (!s.pools.empty()) return s.pools;
   std::vector<PoolConfig> pools;
   for (const auto& r : snap) {
@@ -108,10 +109,19 @@ std::string admin_metrics_text(const AdminSources& s) {
 AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
                            std::string_view method, std::string_view target,
                            std::string_view authorization) {
+  return handle_admin(sources, options, method, target, authorization, "");
+}
+
+AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
+                           std::string_view method, std::string_view target,
+                           std::string_view authorization, std::string_view body) {
   if (!options.admin_key.empty() && authorization != "Bearer " + options.admin_key) {
     return {401, "application/json", R"({"error":{"message":"admin key required","type":"unauthorized"}})"};
   }
   const std::string_view path = target.substr(0, target.find('?'));
+  if (sources.control != nullptr && (path.starts_with("/admin/rollout") || path == "/admin/reload")) {
+    return handle_admin_control(*sources.control, method, path, body);
+  }
   if (method != "GET") {
     return {405, "application/json", R"({"error":{"message":"method not allowed","type":"invalid_request"}})"};
   }

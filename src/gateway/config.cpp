@@ -19,7 +19,7 @@ constexpr Duration kMinDuration{1};
 constexpr int kMaxCount = 1000000;
 
 Status parse_pool(const YamlSection& s, PoolConfig& pool) {
-  R1_RETURN_IF_ERROR(s.check_keys({"name", "model", "replicas", "role", "args"}));
+  R1_RETURN_IF_ERROR(s.check_keys({"name", "model", "replicas", "role", "args", "endpoints"}));
   if (!s.has("name")) return config_error(s.key_path("name"), "required");
   R1_RETURN_IF_ERROR(s.read_string("name", pool.name, true));
   R1_RETURN_IF_ERROR(s.read_string("model", pool.model, false));
@@ -33,7 +33,14 @@ Status parse_pool(const YamlSection& s, PoolConfig& pool) {
   } else {
     return config_error(s.key_path("role"), "must be 'primary' or 'backup', got '" + role + "'");
   }
-  return s.read_strings("args", pool.args);
+  R1_RETURN_IF_ERROR(s.read_strings("args", pool.args));
+  R1_RETURN_IF_ERROR(s.read_strings("endpoints", pool.endpoints));
+  if (pool.endpoints.empty()) return Status();
+  if (s.has("replicas") && pool.replicas != static_cast<int>(pool.endpoints.size())) {
+    return config_error(s.key_path("replicas"), "must equal the number of endpoints (or be left out)");
+  }
+  pool.replicas = static_cast<int>(pool.endpoints.size());
+  return Status();
 }
 
 Status parse_pools(const YamlSection& root, std::vector<PoolConfig>& pools) {
@@ -109,8 +116,9 @@ Status parse_stream(const YamlSection& s, StreamConfig& c) {
 }
 
 Status parse_rollout(const YamlSection& s, RolloutConfig& c) {
-  R1_RETURN_IF_ERROR(s.check_keys({"canary_percent", "analysis_window"}));
+  R1_RETURN_IF_ERROR(s.check_keys({"canary_percent", "analysis_window", "state_file"}));
   R1_RETURN_IF_ERROR(s.read_int("canary_percent", c.canary_percent, 0, 100));
+  R1_RETURN_IF_ERROR(s.read_string("state_file", c.state_file, false));
   return s.read_duration("analysis_window", c.analysis_window, std::chrono::seconds(1));
 }
 
@@ -147,7 +155,21 @@ Status parse_root(const YamlSection& root, GatewayConfig& c) {
   return root.read_bool("test_mode", c.test_mode);
 }
 
-Status validate_pools(const std::vector<PoolConfig>& pools, bool require_model) {
+bool is_test_flag(const std::string& arg) {
+  return arg.rfind("--fault-", 0) == 0 || arg == "--test-mode" || arg.rfind("--test-mode=", 0) == 0;
+}
+
+Status validate_endpoints(const PoolConfig& p, const std::string& path) {
+  for (size_t j = 0; j < p.endpoints.size(); ++j) {
+    R1_RETURN_IF_ERROR(parse_endpoint(p.endpoints[j], path + ".endpoints[" + std::to_string(j) + "]"));
+  }
+  if (!p.endpoints.empty() && p.replicas != static_cast<int>(p.endpoints.size())) {
+    return config_error(path + ".replicas", "must equal the number of endpoints");
+  }
+  return Status();
+}
+
+Status validate_pools(const std::vector<PoolConfig>& pools, bool require_model, bool test_mode) {
   if (pools.empty()) return config_error("pools", "at least one pool is required");
   std::set<std::string> names;
   bool has_primary = false;
@@ -158,8 +180,17 @@ Status validate_pools(const std::vector<PoolConfig>& pools, bool require_model) 
     if (!names.insert(p.name).second) {
       return config_error(path + ".name", "duplicate pool name '" + p.name + "'");
     }
-    if (require_model && p.model.empty()) return config_error(path + ".model", "required");
+    if (require_model && p.model.empty() && p.endpoints.empty()) {
+      return config_error(path + ".model", "required (or endpoints)");
+    }
     if (p.replicas < 1) return config_error(path + ".replicas", "must be >= 1");
+    R1_RETURN_IF_ERROR(validate_endpoints(p, path));
+    for (const std::string& a : p.args) {
+      if (!test_mode && is_test_flag(a)) {
+        return config_error(path + ".args", "fault-injection flags need test_mode ('" + a +
+                                                "'; set test_mode: true or pass --test-mode)");
+      }
+    }
     has_primary = has_primary || p.role == PoolRole::kPrimary;
   }
   if (!has_primary) return config_error("pools", "no pool has role 'primary'");
@@ -218,7 +249,7 @@ GatewayConfig default_config() {
 }
 
 Status validate(const GatewayConfig& c, bool require_model) {
-  R1_RETURN_IF_ERROR(validate_pools(c.pools, require_model));
+  R1_RETURN_IF_ERROR(validate_pools(c.pools, require_model, c.test_mode));
   if (c.ports.listen != 0 && c.ports.listen == c.ports.admin) {
     return config_error("ports.admin", "must differ from ports.listen");
   }
@@ -236,9 +267,31 @@ Status validate(const GatewayConfig& c, bool require_model) {
   return Status();
 }
 
-Result<GatewayConfig> parse_config(std::string_view yaml_text) {
-  GatewayConfig c;
-  c.pools.clear();
+Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key) {
+  const std::string t(text);
+  const size_t colon = t.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) {
+    return config_error(key, "expected 'IPV4:PORT', got '" + t + "'");
+  }
+  StaticEndpoint e;
+  e.host = t.substr(0, colon);
+  int dots = 0;
+  for (char ch : e.host) {
+    if (ch == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(ch))) return config_error(key, "host must be a numeric IPv4 address, got '" + e.host + "'");
+  }
+  if (dots != 3) return config_error(key, "host must be a numeric IPv4 address, got '" + e.host + "'");
+  const std::string port = t.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+    return config_error(key, "bad port '" + port + "'");
+  }
+  e.port = std::stoi(port);
+  if (e.port < 1 || e.port > 65535) return config_error(key, "port must be 1..65535, got " + port);
+  return e;
+}
+
+Result<GatewayConfig> parse_config(std::string_view yaml_text, const ParseOptions& options) {
+  GatewayConfig c = options.default_pools ? default_config() : GatewayConfig{};
   try {
     YAML::Node root = YAML::Load(std::string(yaml_text));
     R1_RETURN_IF_ERROR(parse_root(YamlSection(root, ""), c));
@@ -247,16 +300,17 @@ Result<GatewayConfig> parse_config(std::string_view yaml_text) {
   } catch (const std::exception& e) {
     return make_error(ErrorCode::kInvalidArgument, std::string("config: ") + e.what());
   }
-  R1_RETURN_IF_ERROR(validate(c));
+  c.test_mode = c.test_mode || options.cli_test_mode;
+  R1_RETURN_IF_ERROR(validate(c, options.require_model));
   return c;
 }
 
-Result<GatewayConfig> load_config_file(const std::string& path) {
+Result<GatewayConfig> load_config_file(const std::string& path, const ParseOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return make_error(ErrorCode::kNotFound, "cannot open gateway config '" + path + "'");
   std::ostringstream text;
   text << in.rdbuf();
-  auto config = parse_config(text.str());
+  auto config = parse_config(text.str(), options);
   if (!config.ok()) {
     return make_error(config.error().code, config.error().message + " (" + path + ")");
   }
@@ -271,6 +325,7 @@ std::string describe(const GatewayConfig& c) {
     os << "  pool " << p.name << " (" << pool_role_name(p.role) << "): " << p.replicas
        << " x " << (p.model.empty() ? "<model unset>" : p.model);
     for (const std::string& a : p.args) os << " " << a;
+    for (const std::string& e : p.endpoints) os << " endpoint " << e;
     os << "\n";
   }
   const auto& h = c.health;
@@ -292,7 +347,8 @@ std::string describe(const GatewayConfig& c) {
   os << "  stream: continuation " << (c.stream.continuation ? "on" : "off") << ", per-token timeout "
      << format_duration(c.stream.per_token_timeout) << "\n";
   os << "  rollout: canary " << c.rollout.canary_percent << "%, analysis window "
-     << format_duration(c.rollout.analysis_window) << "\n";
+     << format_duration(c.rollout.analysis_window)
+     << (c.rollout.state_file.empty() ? "" : ", state " + c.rollout.state_file) << "\n";
   const auto& s = c.supervisor;
   os << "  supervisor: " << (s.binary.empty() ? "<self>" : s.binary) << ", backoff "
      << format_duration(s.backoff_base) << ".." << format_duration(s.backoff_max) << ", failed after "

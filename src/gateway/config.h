@@ -31,6 +31,10 @@ struct PoolConfig {
   int replicas = 1;                  // >= 1
   PoolRole role = PoolRole::kPrimary;
   std::vector<std::string> args;     // extra worker argv (after the binary)
+  // Static upstreams "IPV4:PORT" the gateway does not start (Kubernetes):
+  // health-checked and routed, never spawned; replicas = endpoints.size()
+  // and `model` is not required.
+  std::vector<std::string> endpoints;
 };
 
 struct PortsConfig {
@@ -78,6 +82,7 @@ struct StreamConfig {
 struct RolloutConfig {
   int canary_percent = 5;
   Duration analysis_window = std::chrono::minutes(5);
+  std::string state_file;  // rollout state (loaded at start); empty: none
 };
 
 struct SupervisorConfig {
@@ -111,11 +116,25 @@ std::string format_duration(Duration d);
 // replica whose `model` is empty (the caller fills it in from the CLI).
 GatewayConfig default_config();
 
-Result<GatewayConfig> parse_config(std::string_view yaml_text);
-Result<GatewayConfig> load_config_file(const std::string& path);
+struct ParseOptions {
+  bool cli_test_mode = false;   // --test-mode given: test_mode on before validation
+  bool require_model = true;    // false: pools may leave `model` out (`up -c FILE -m M`)
+  bool default_pools = false;   // no `pools` key: default_config()'s pool (`up -c FILE`)
+};
+Result<GatewayConfig> parse_config(std::string_view yaml_text, const ParseOptions& options = {});
+Result<GatewayConfig> load_config_file(const std::string& path, const ParseOptions& options = {});
 
-// Cross-field checks (also run by parse_config); errors name the key.
+// Cross-field checks (also run by parse_config); errors name the key. Pool
+// args starting with "--fault-" or equal to "--test-mode" need test_mode
+// ("pools[0].args: fault-injection flags need test_mode").
 Status validate(const GatewayConfig& config, bool require_model = true);
+
+// "127.0.0.1:9001" -> host, port; errors name `key`.
+struct StaticEndpoint {
+  std::string host;
+  int port = 0;
+};
+Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key);
 
 // Multi-line human-readable summary.
 std::string describe(const GatewayConfig& config);

@@ -1,6 +1,7 @@
 #include "gateway/router.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "gateway/options.h"
 
@@ -231,6 +232,43 @@ void DefaultRouter::release(const RouteDecision& decision, RequestOutcome outcom
   if (!m.record) return;
   v->breaker->record(decision.ticket, m.breaker);
   if (current) v->outlier->record(decision.replica.id, m.replica);
+}
+
+Status DefaultRouter::set_stable(const std::string& version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = std::find_if(versions_.begin(), versions_.end(), [&](const auto& v) { return v->name == version; });
+  if (it == versions_.end()) return make_error(ErrorCode::kNotFound, "no version '" + version + "'");
+  (*it)->role = PoolRole::kPrimary;
+  std::rotate(versions_.begin(), it, it + 1);
+  return Status();
+}
+
+std::string DefaultRouter::stable() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& v : versions_) {
+    if (v->role == PoolRole::kPrimary) return v->name;
+  }
+  return "";
+}
+
+bool DefaultRouter::has_version(const std::string& version) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& v : versions_) {
+    if (v->name == version) return true;
+  }
+  return false;
+}
+
+Status DefaultRouter::set_policies(const std::string& version, std::unique_ptr<CircuitBreaker> breaker,
+                                   std::unique_ptr<OutlierDetector> outlier) {
+  CHECK(breaker != nullptr && outlier != nullptr);
+  std::lock_guard<std::mutex> lock(mu_);
+  Version* v = find_version(version);
+  if (v == nullptr) return make_error(ErrorCode::kNotFound, "no version '" + version + "'");
+  for (const Replica& r : v->replicas) outlier->add_replica(r.info.id);
+  retired_breakers_.push_back(std::exchange(v->breaker, std::move(breaker)));
+  retired_outliers_.push_back(std::exchange(v->outlier, std::move(outlier)));
+  return Status();
 }
 
 std::vector<ReplicaSnapshot> DefaultRouter::snapshot() const {

@@ -62,6 +62,7 @@ struct RouteDecision {
   bool fallback = false;  // not the version the split chose
   BreakerTicket ticket;
   uint64_t incarnation = 0;  // the replica's endpoint generation
+  TimePoint picked_at{};     // set by wrappers that time requests (gateway runtime)
 };
 
 struct ReplicaSnapshot {
@@ -106,6 +107,17 @@ class DefaultRouter final : public Router {
   Result<RouteDecision> pick(const RouteRequest& request) override;
   void release(const RouteDecision& decision, RequestOutcome outcome) override;
 
+  // The stable version becomes `version` (role primary, first in order);
+  // the others keep their order. For rollouts (switch) and state restore.
+  Status set_stable(const std::string& version);
+  // The version the non-canary traffic goes to; empty when none.
+  std::string stable() const;
+  bool has_version(const std::string& version) const;
+  // New breaker and outlier policies for a version (config reload); the old
+  // objects are retired, not freed, so pointers from breaker() stay valid.
+  Status set_policies(const std::string& version, std::unique_ptr<CircuitBreaker> breaker,
+                      std::unique_ptr<OutlierDetector> outlier);
+
   std::vector<ReplicaSnapshot> snapshot() const;
   // The version's breaker (for metrics and rollout analysis); null if unknown.
   const CircuitBreaker* breaker(const std::string& version) const;
@@ -132,6 +144,8 @@ class DefaultRouter final : public Router {
 
   mutable std::mutex mu_;
   std::vector<std::unique_ptr<Version>> versions_;
+  std::vector<std::unique_ptr<CircuitBreaker>> retired_breakers_;
+  std::vector<std::unique_ptr<OutlierDetector>> retired_outliers_;
   std::string canary_;
   int canary_percent_ = 0;
   uint64_t round_robin_ = 0;

@@ -1,0 +1,144 @@
+// `r1serve up`: the gateway from defaults (or a file) plus CLI overrides.
+#include "cmd_up.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cmd_serve.h"
+#include "common.h"
+#include "model/synth.h"
+
+namespace r1::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Same place as `serve`'s demo model (cmd_serve.cpp), so both find one file.
+Result<fs::path> cache_dir() {
+  if (const char* d = std::getenv("R1SERVE_CACHE"); d != nullptr && *d != 0) return fs::path(d);
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != 0) return fs::path(x) / "r1serve";
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != 0) return fs::path(h) / ".cache" / "r1serve";
+  return make_error(ErrorCode::kNotFound, "no cache dir: set R1SERVE_CACHE, XDG_CACHE_HOME or HOME");
+}
+
+// The demo model, synthesized once (temp name + rename) before any worker
+// starts, so N workers never race to write it.
+Result<std::string> demo_model() {
+  R1_ASSIGN_OR_RETURN(fs::path dir, cache_dir());
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot create cache dir " + dir.string() + ": " + ec.message());
+  const fs::path path = dir / (std::string("demo-") + kDemoPreset + "-" + kDemoType + "-seed" +
+                               std::to_string(kDemoSeed) + ".gguf");
+  if (fs::is_regular_file(path, ec)) return path.string();
+  std::fprintf(stderr, "up: synthesizing the demo model (RANDOM WEIGHTS) into %s (once)\n", path.c_str());
+  model::SynthParams p;
+  p.preset = kDemoPreset;
+  p.file_type = kDemoType;
+  p.seed = kDemoSeed;
+  p.vocab_path = default_vocab_dir();
+  const std::string tmp = path.string() + ".tmp." + std::to_string(getpid());
+  if (Status s = model::synth_model(p, tmp); !s.ok()) {
+    fs::remove(tmp, ec);
+    return s.error();
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot rename " + tmp + ": " + ec.message());
+  return path.string();
+}
+
+gateway::PoolConfig* primary_pool(gateway::GatewayConfig& g) {
+  for (auto& p : g.pools) {
+    if (p.role == gateway::PoolRole::kPrimary) return &p;
+  }
+  return nullptr;
+}
+
+void apply_pool_overrides(const UpConfig& c, const std::string& model, gateway::GatewayConfig& g) {
+  gateway::PoolConfig* primary = primary_pool(g);
+  if (primary != nullptr && !model.empty()) primary->model = model;
+  if (primary != nullptr && c.replicas) primary->replicas = *c.replicas;
+  if (!c.backup.empty()) {
+    gateway::PoolConfig backup;
+    backup.name = "backup";
+    backup.model = c.backup;
+    backup.role = gateway::PoolRole::kBackup;
+    backup.replicas = primary != nullptr ? primary->replicas : c.replicas.value_or(1);
+    g.pools.push_back(backup);
+  }
+  for (auto& p : g.pools) {
+    if (p.endpoints.empty()) p.args.insert(p.args.end(), c.worker_args.begin(), c.worker_args.end());
+  }
+}
+
+// The config `up` runs: default_config() or the file, plus the overrides.
+// `model` is -m, or the demo model when neither -m nor a file is given.
+Result<gateway::GatewayConfig> up_config(const UpConfig& c, const std::string& model,
+                                         const std::string& default_state_file) {
+  gateway::GatewayConfig g = gateway::default_config();
+  if (!c.config_path.empty()) {
+    R1_ASSIGN_OR_RETURN(g, gateway::load_config_file(c.config_path, gateway::ParseOptions{c.test_mode, model.empty(), true}));
+  }
+  g.test_mode = g.test_mode || c.test_mode;
+  apply_pool_overrides(c, model, g);
+  if (c.port) g.ports.listen = *c.port;
+  if (c.admin_port) g.ports.admin = *c.admin_port;
+  if (!c.state_file.empty()) g.rollout.state_file = c.state_file;
+  else if (g.rollout.state_file.empty()) g.rollout.state_file = default_state_file;
+  R1_RETURN_IF_ERROR(gateway::validate(g));
+  return g;
+}
+
+}  // namespace
+
+CLI::App* add_up_command(CLI::App& app, UpConfig& c) {
+  CLI::App* cmd = app.add_subcommand("up", "gateway + supervised serve workers, from defaults and flags");
+  cmd->add_option("-c,--config", c.config_path, "gateway YAML config (flags override it; SIGHUP reloads it)");
+  cmd->add_option("-m,--model", c.model, "GGUF model of the primary pool (default: the demo model)");
+  cmd->add_option("--backup", c.backup, "GGUF model of a backup pool \"backup\" (same replica count)");
+  cmd->add_option("--replicas", c.replicas, "worker processes of the primary pool")->check(CLI::Range(1, 64));
+  cmd->add_option("--port", c.port, "proxy port (default 8080; 0: any free port)")->check(CLI::Range(0, 65535));
+  cmd->add_option("--admin-port", c.admin_port, "admin API port (default 8081; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_flag("--test-mode", c.test_mode, "allow worker fault-injection flags (tests only)");
+  cmd->add_option("--worker-arg", c.worker_args, "extra `serve` argument for every worker (repeatable; "
+                                                 "--worker-arg=--threads --worker-arg=2)")
+      ->allow_extra_args(false);
+  cmd->add_option("--state-file", c.state_file, "rollout state file (default: <cache dir>/rollout-state.json)");
+  cmd->add_option("--host", c.host, "address the proxy and admin API bind");
+  cmd->add_option("--admin-key", c.admin_key, "Bearer key for the admin API (none: loopback only)")
+      ->envname("R1SERVE_ADMIN_KEY")
+      ->configurable(false);
+  return cmd;
+}
+
+int up_command(const UpConfig& c) {
+  std::string model = c.model;
+  std::string default_state;
+  if (Result<fs::path> dir = cache_dir(); dir.ok()) default_state = (*dir / "rollout-state.json").string();
+  // Validate the flags and file before synthesizing anything.
+  Result<gateway::GatewayConfig> config = up_config(c, model.empty() && c.config_path.empty() ? "<demo>" : model, default_state);
+  if (!config.ok()) return report(config.error());
+  if (model.empty() && c.config_path.empty()) {
+    Result<std::string> demo = demo_model();
+    if (!demo.ok()) return report(demo.error());
+    model = *demo;
+    config = up_config(c, model, default_state);
+    if (!config.ok()) return report(config.error());
+  }
+  print_config();
+  gateway::RuntimeOptions options;
+  options.config_path = c.config_path;
+  options.test_mode = c.test_mode;
+  options.host = c.host;
+  options.admin_key = c.admin_key;
+  if (!c.config_path.empty()) {
+    options.load_config = [c, model, default_state] { return up_config(c, model, default_state); };
+  }
+  return run_gateway(*config, std::move(options));
+}
+
+}  // namespace r1::app

@@ -1,0 +1,254 @@
+// `r1serve up` / `rollout` end to end: a real gateway process supervising
+// real `serve` workers over the tiny model on loopback ports (--port 0).
+// Each test starts its own gateway with a YAML (fast health checks) in a
+// temp dir and checks worker pids through GET /admin/status.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "serve_test_util.h"
+
+extern char** environ;
+
+namespace r1::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+template <typename F>
+bool eventually(F done, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+bool alive(int pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
+
+// The PORT of "<what> listening on http://127.0.0.1:PORT\n" in `log`; 0 if none.
+uint16_t port_of(const std::string& log, const std::string& what) {
+  const std::string key = what + " listening on http://127.0.0.1:";
+  const size_t at = log.find(key);
+  if (at == std::string::npos) return 0;
+  const size_t end = log.find('\n', at);
+  if (end == std::string::npos) return 0;
+  return static_cast<uint16_t>(std::stoi(log.substr(at + key.size(), end - at - key.size())));
+}
+
+// `r1serve <args>` with stderr captured.
+class Gateway {
+ public:
+  explicit Gateway(std::vector<std::string> args) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    args.insert(args.begin(), r1serve_binary());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(fds[1], STDERR_FILENO);
+      const int null_fd = open("/dev/null", O_RDWR);
+      dup2(null_fd, STDOUT_FILENO);
+      execve(argv[0], argv.data(), environ);
+      _exit(127);
+    }
+    close(fds[1]);
+    reader_ = std::thread([this, fd = fds[0]] {
+      char buf[4096];
+      ssize_t n;
+      while ((n = read(fd, buf, sizeof buf)) > 0) {
+        std::lock_guard<std::mutex> lock(mu_);
+        log_.append(buf, static_cast<size_t>(n));
+      }
+      close(fd);
+    });
+    eventually([&] { return (port_of(log(), "gateway") != 0 && port_of(log(), "admin") != 0) || exited(); },
+               std::chrono::seconds(20));
+    proxy_ = port_of(log(), "gateway");
+    admin_ = port_of(log(), "admin");
+  }
+  ~Gateway() {
+    if (pid_ > 0 && status_ == kRunning) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+    if (reader_.joinable()) reader_.join();
+  }
+  std::string log() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return log_;
+  }
+  bool exited() {
+    if (status_ != kRunning) return true;
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -2;
+    return true;
+  }
+  int wait_exit(std::chrono::milliseconds timeout) { return eventually([&] { return exited(); }, timeout) ? status_ : -1; }
+  void signal(int sig) const { ::kill(pid_, sig); }
+  uint16_t proxy() const { return proxy_; }
+  uint16_t admin() const { return admin_; }
+
+  json status() const { return parse(http_request(admin_, "GET", "/admin/status").body); }
+  // Healthy replicas' pids when there are exactly `n` replicas, all healthy; else empty.
+  std::vector<int> healthy_pids(size_t n) const {
+    const json s = status();
+    std::vector<int> pids;
+    if (!s.contains("replicas") || s["replicas"].size() != n) return {};
+    for (const auto& r : s["replicas"]) {
+      if (!r["healthy"].get<bool>() || r["pid"].get<int>() <= 0) return {};
+      pids.push_back(r["pid"].get<int>());
+    }
+    return pids;
+  }
+  ClientResponse chat() const {
+    return post(proxy_, "/v1/chat/completions", chat_json("hello", 4));
+  }
+
+ private:
+  static constexpr int kRunning = -100;
+  pid_t pid_ = -1;
+  int status_ = kRunning;
+  uint16_t proxy_ = 0, admin_ = 0;
+  mutable std::mutex mu_;
+  std::string log_;
+  std::thread reader_;
+};
+
+class UpE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("r1-up-e2e-" + std::to_string(getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+    ASSERT_TRUE(fs::is_regular_file(tiny_model())) << "tiny model not synthesized";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string write_config(const std::string& name, const std::string& pools_yaml) {
+    const std::string path = (dir_ / name).string();
+    std::ofstream(path) << pools_yaml
+                        << "health: {interval: 200ms, timeout: 150ms, liveness_restart_after: 2}\n"
+                           "supervisor: {stop_grace: 10s, backoff_base: 100ms}\n"
+                           "rollout: {analysis_window: 1s}\n";
+    return path;
+  }
+  std::vector<std::string> up_args(const std::string& config) {
+    return {"up", "-c", config, "--port", "0", "--admin-port", "0", "--state-file", (dir_ / "state.json").string(),
+            "--worker-arg=--threads", "--worker-arg=1", "--worker-arg=--parallel", "--worker-arg=2"};
+  }
+  fs::path dir_;
+};
+
+TEST_F(UpE2E, RespawnsAKilledWorkerAndStopsCleanly) {
+  std::vector<std::string> args = up_args(write_config("gw.yaml", ""));
+  args.insert(args.end(), {"-m", tiny_model(), "--replicas", "2"});
+  Gateway gw(args);
+  ASSERT_NE(gw.proxy(), 0) << gw.log();
+  std::vector<int> pids;
+  ASSERT_TRUE(eventually([&] { return !(pids = gw.healthy_pids(2)).empty(); }, std::chrono::seconds(30))) << gw.log();
+  ClientResponse r = gw.chat();
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("x-r1serve-model-version"), "default");
+  ::kill(pids[0], SIGKILL);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(gw.chat().status, 200);  // the other replica (or a retry) serves
+  std::vector<int> now;
+  ASSERT_TRUE(eventually([&] {
+    now = gw.healthy_pids(2);
+    return !now.empty() && std::find(now.begin(), now.end(), pids[0]) == now.end();
+  }, std::chrono::seconds(20))) << gw.status().dump();
+  EXPECT_EQ(gw.chat().status, 200);
+  gw.signal(SIGTERM);
+  EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
+  for (int pid : now) EXPECT_TRUE(eventually([&] { return !alive(pid); }, std::chrono::seconds(5))) << pid;
+}
+
+TEST_F(UpE2E, SighupAppliesAChangedFileAndKeepsTheOldOneWhenBad) {
+  const std::string pool = "pools:\n  - {name: main, model: " + tiny_model() + ", replicas: REPLICAS}\n";
+  auto with = [&](const std::string& n) { return std::regex_replace(pool, std::regex("REPLICAS"), n); };
+  const std::string config = write_config("gw.yaml", with("2"));
+  Gateway gw(up_args(config));
+  ASSERT_NE(gw.proxy(), 0) << gw.log();
+  std::vector<int> pids;
+  ASSERT_TRUE(eventually([&] { return !(pids = gw.healthy_pids(2)).empty(); }, std::chrono::seconds(30))) << gw.log();
+  write_config("gw.yaml", with("1"));
+  gw.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return gw.healthy_pids(1).size() == 1; }, std::chrono::seconds(20))) << gw.log();
+  EXPECT_EQ(gw.chat().status, 200);
+  write_config("gw.yaml", with("1") + "health: {intervall: 1s}\n");
+  gw.signal(SIGHUP);
+  ASSERT_TRUE(eventually([&] { return gw.log().find("health.intervall") != std::string::npos; },
+                         std::chrono::seconds(10))) << gw.log();
+  EXPECT_EQ(gw.healthy_pids(1).size(), 1u);
+  const ClientResponse bad = http_request(gw.admin(), "POST", "/admin/reload");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("health.intervall"), std::string::npos) << bad.body;
+  gw.signal(SIGTERM);
+  EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
+}
+
+TEST_F(UpE2E, BadConfigFileIsAClearError) {
+  const std::string config = write_config("bad.yaml", "pools:\n  - {name: a, model: /m.gguf, replicas: 0}\n");
+  Gateway gw(up_args(config));
+  EXPECT_NE(gw.wait_exit(std::chrono::seconds(10)), 0);
+  EXPECT_NE(gw.log().find("error: "), std::string::npos) << gw.log();
+  EXPECT_NE(gw.log().find("pools[0].replicas"), std::string::npos) << gw.log();
+}
+
+std::string run_stdout(const std::vector<std::string>& args) {
+  std::string cmd = r1serve_binary();
+  for (const auto& a : args) cmd += " '" + a + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST_F(UpE2E, BlueGreenRolloutSwitchesTheServedVersion) {
+  const fs::path second = dir_ / "tiny-next.gguf";
+  fs::copy_file(tiny_model(), second);
+  std::vector<std::string> args = up_args(write_config("gw.yaml", ""));
+  args.insert(args.end(), {"-m", tiny_model(), "--replicas", "1"});
+  Gateway gw(args);
+  ASSERT_NE(gw.proxy(), 0) << gw.log();
+  ASSERT_TRUE(eventually([&] { return gw.healthy_pids(1).size() == 1; }, std::chrono::seconds(30))) << gw.log();
+  EXPECT_EQ(gw.chat().header("x-r1serve-model-version"), "default");
+  const std::string admin = "http://127.0.0.1:" + std::to_string(gw.admin());
+  ASSERT_EQ(run_command({r1serve_binary(), "rollout", "start", "--model", second.string(), "--strategy",
+                         "blue-green", "--admin", admin}), 0);
+  EXPECT_NE(run_command({r1serve_binary(), "rollout", "start", "--model", second.string(), "--strategy",
+                         "blue-green", "--admin", admin}), 0);  // 409: one in progress
+  json st;
+  ASSERT_TRUE(eventually([&] {
+    st = parse(run_stdout({"rollout", "status", "--admin", admin}));
+    return st.value("phase", "") == "succeeded";
+  }, std::chrono::seconds(30))) << st.dump() << gw.log();
+  EXPECT_EQ(st["strategy"], "blue-green");
+  EXPECT_EQ(st["version"], "tiny-next");
+  bool switched = false;
+  for (const auto& e : st["events"]) switched = switched || e["phase"] == "switched";
+  EXPECT_TRUE(switched) << st.dump();
+  const ClientResponse r = gw.chat();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("x-r1serve-model-version"), "tiny-next");
+  ASSERT_TRUE(eventually([&] { return gw.healthy_pids(1).size() == 1; }, std::chrono::seconds(15)));
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "state.json"));
+  gw.signal(SIGTERM);
+  EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
+}
+
+}  // namespace
+}  // namespace r1::e2e
