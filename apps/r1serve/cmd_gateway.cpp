@@ -7,6 +7,7 @@
 
 #include "cmd_up.h"
 #include "common.h"
+#include "core/fd_limit.h"
 
 namespace r1::app {
 namespace {
@@ -45,6 +46,11 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayCommandConfig& c) {
 
 int run_gateway(const gateway::GatewayConfig& config, gateway::RuntimeOptions options) {
   const sigset_t signals = block_signals();  // before any thread starts
+  // ~1,000 client connections plus their upstream ones need more than the
+  // usual soft limit of 1,024 descriptors.
+  if (Result<FdLimit> fds = raise_fd_limit(); !fds.ok()) {
+    std::fprintf(stderr, "gateway: warning: %s\n", fds.error().message.c_str());
+  }
   options.self_exe = self_exe();
   const std::string host = options.host;
   std::fprintf(stderr, "%s", gateway::describe(config).c_str());

@@ -1,8 +1,12 @@
 // The proxy's client side: listener, keep-alive sessions, non-stream relay.
 #include "gateway/proxy.h"
 
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
 #include <thread>
 
+#include "core/log.h"
 #include "gateway/proxy_internal.h"
 
 namespace r1::gateway {
@@ -104,12 +108,22 @@ Awaitable<void> session(Ctx& ctx, tcp::socket socket) {
   client.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
+// An accept error (EMFILE, ENFILE, ENOBUFS...) would come back at once if
+// retried at once: it is logged (the first and every 100th) and retried in
+// 50 ms, while the connections already open go on.
 Awaitable<void> accept_loop(ProxyServer::Impl* impl) {
+  int errors = 0;
+  net::steady_timer retry(impl->acceptor->get_executor());
   for (;;) {
     beast::error_code ec;
     tcp::socket socket = co_await impl->acceptor->async_accept(redirect(ec));
     if (ec == net::error::operation_aborted || !impl->acceptor->is_open()) co_return;
-    if (ec) continue;
+    if (ec) {
+      if (errors++ % 100 == 0) log::warn("gateway accept failed ({} so far): {}; retrying in 50 ms", errors, ec.message());
+      retry.expires_after(std::chrono::milliseconds(50));
+      co_await retry.async_wait(redirect(ec));
+      continue;
+    }
     net::co_spawn(*impl->ioc, session(impl->ctx, std::move(socket)), net::detached);
   }
 }
