@@ -38,14 +38,9 @@ bool same_outlier(const OutlierConfig& a, const OutlierConfig& b) {
 }
 
 bool same_restart_only(const GatewayConfig& a, const GatewayConfig& b) {
-  const auto& r = a.retries;
-  const auto& q = b.retries;
   const auto& s = a.supervisor;
   const auto& t = b.supervisor;
-  return std::tie(r.max_attempts, r.budget_percent, r.min_retries) == std::tie(q.max_attempts, q.budget_percent, q.min_retries) &&
-         std::tie(a.stream.continuation, a.stream.per_token_timeout) ==
-             std::tie(b.stream.continuation, b.stream.per_token_timeout) &&
-         std::tie(s.binary, s.backoff_base, s.backoff_max, s.crash_loop_count, s.crash_loop_window, s.stop_grace) ==
+  return std::tie(s.binary, s.backoff_base, s.backoff_max, s.crash_loop_count, s.crash_loop_window, s.stop_grace) ==
              std::tie(t.binary, t.backoff_base, t.backoff_max, t.crash_loop_count, t.crash_loop_window, t.stop_grace);
 }
 
@@ -114,8 +109,9 @@ void GatewayRuntime::Impl::apply_policies(const GatewayConfig& old, const Gatewa
   if (old.ports.listen != next.ports.listen || old.ports.admin != next.ports.admin) {
     log::warn("gateway: reload: ports are not changed by a reload (still :{} and :{})", proxy->port(), admin->port());
   }
+  proxy->update_policies(next.retries, next.stream);
   if (!same_restart_only(old, next)) {
-    log::warn("gateway: reload: retries, stream and supervisor settings apply at the next start");
+    log::warn("gateway: reload: supervisor settings apply at the next start");
   }
 }
 

@@ -1,6 +1,7 @@
 // The proxy's client side: listener, keep-alive sessions, non-stream relay.
 #include "gateway/proxy.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -171,6 +172,14 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& opti
 ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ProxyServer::~ProxyServer() { stop(); }
+
+void ProxyServer::update_policies(const RetryConfig& retries, const StreamConfig& stream) {
+  net::post(*impl_->ioc, [impl = impl_.get(), retries, stream] {
+    impl->options.retries = retries;
+    impl->options.stream = stream;
+    impl->budget.set_config(retries);
+  });
+}
 
 uint16_t ProxyServer::port() const { return impl_->port; }
 

@@ -57,6 +57,9 @@ class ProxyServer {
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   uint16_t port() const;
+  // Config reload: retries and stream settings for the requests that start
+  // from now on (applied on the I/O thread; requests in flight keep going).
+  void update_policies(const RetryConfig& retries, const StreamConfig& stream);
   // Closes the listener and every connection and joins the I/O thread.
   void stop();
 

@@ -25,6 +25,8 @@ namespace r1::gateway {
 class RetryBudget {
  public:
   explicit RetryBudget(RetryConfig config) : config_(config) {}
+  // From the proxy's I/O thread (the only one that calls try_acquire).
+  void set_config(const RetryConfig& config) { config_ = config; }
   void request_started() { active_.fetch_add(1); }
   void request_finished() { active_.fetch_sub(1); }
   bool try_acquire();  // false: over budget
@@ -32,7 +34,7 @@ class RetryBudget {
   int active() const { return active_.load(); }
 
  private:
-  const RetryConfig config_;
+  RetryConfig config_;
   std::atomic<int> active_ = 0;
   std::atomic<int> retries_ = 0;
 };
