@@ -5,15 +5,20 @@
 //
 //   load     llama_model_load_from_file (mmap), after the CPU backends are
 //            loaded from the bins directory
-//   context  n_ctx = (pp + tg) per sequence, n_batch >= pp, n_ubatch =
-//            --max-batch, flash attention as the library decides by default
+//   context  n_ctx = (depth + pp + tg) per sequence, n_batch >= pp (and >=
+//            min(depth, --max-batch)), n_ubatch = --max-batch, flash
+//            attention as the library decides by default
 //   warm-up  one prefill of min(pp, max_batch) tokens and one decode step
 //   pp       one llama_decode of pp random token ids (logits for the last)
 //            after clearing the memory
 //   tg       tg llama_decode calls of one token per sequence (--batch
 //            sequences, seq ids 0..B-1), greedy on the logits
+//   depth    with --depth D (llama-bench's -d), each repetition clears the
+//            memory and fills every sequence with D random tokens
+//            (llama_decode in chunks of n_batch, not timed); pp and tg then
+//            run from position D, positions >= D removed before each
 //
-//   llama_bench_peer -m M.gguf -t 2 --pp 512 --tg 128 [--batch B] [--reps R] [--json]
+//   llama_bench_peer -m M.gguf -t 2 --pp 512 --tg 128 [--depth D] [--batch B] [--reps R] [--json]
 #include <ggml-backend.h>
 #include <llama.h>
 #include <sys/resource.h>
@@ -47,6 +52,7 @@ struct Config {
   int batch = 1;
   int reps = 3;
   int64_t max_batch = 512;  // n_ubatch
+  int64_t depth = 0;        // cached positions before each timed test
   uint64_t seed = 1234;
   std::string flash_attn = "auto";
   bool json = false;
@@ -61,6 +67,8 @@ void declare(CLI::App& app, Config& c) {
   app.add_option("--batch", c.batch, "sequences decoded together")->check(CLI::Range(1, 256));
   app.add_option("--reps", c.reps, "repetitions (median reported)")->check(CLI::Range(1, 1000));
   app.add_option("--max-batch", c.max_batch, "n_ubatch")->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  app.add_option("--depth", c.depth, "cached positions before each timed test (filled untimed)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 22));
   app.add_option("--seed", c.seed, "seed of the random prompt ids");
   app.add_option("--flash-attn", c.flash_attn, "auto, on, off")
       ->check(CLI::IsMember({"auto", "on", "off"}));
@@ -112,9 +120,10 @@ std::string meta(const llama_model* m, const char* key) {
 
 ContextPtr make_context(llama_model* model, const Config& c) {
   llama_context_params p = llama_context_default_params();
-  const auto per_seq = static_cast<uint32_t>(std::max<int64_t>(c.pp + c.tg, 1));
+  const auto per_seq = static_cast<uint32_t>(std::max<int64_t>(c.depth + c.pp + c.tg, 1));
   p.n_ctx = std::max<uint32_t>(256, per_seq * static_cast<uint32_t>(c.batch));
-  p.n_batch = static_cast<uint32_t>(std::max<int64_t>({c.pp, c.batch, 1}));
+  const int64_t fill_chunk = std::min(c.depth, c.max_batch);
+  p.n_batch = static_cast<uint32_t>(std::max<int64_t>({c.pp, c.batch, fill_chunk, 1}));
   p.n_ubatch = static_cast<uint32_t>(std::min<int64_t>(c.max_batch, p.n_batch));
   p.n_seq_max = static_cast<uint32_t>(c.batch);
   p.n_threads = c.threads;
@@ -142,12 +151,46 @@ void set_token(llama_batch& b, int32_t i, llama_token t, llama_pos pos, llama_se
   b.logits[i] = logits ? 1 : 0;
 }
 
-// One llama_decode of n random tokens from an empty memory; nullopt on failure.
-std::optional<double> time_prefill(Bench& b, int64_t n) {
+// Clears the memory (start 0) or removes every sequence's positions >= start.
+void cut_memory(Bench& b, int64_t start) {
+  llama_memory_t mem = llama_get_memory(b.ctx);
+  if (start == 0) {
+    llama_memory_clear(mem, false);
+  } else {
+    llama_memory_seq_rm(mem, -1, static_cast<llama_pos>(start), -1);
+  }
+}
+
+// Clears the memory, then fills sequences 0..n_seq-1 with depth random tokens
+// each, in llama_decode calls of at most n_batch tokens; seconds, or nullopt.
+std::optional<double> fill(Bench& b, int64_t depth, int n_seq) {
+  const Clock::time_point t0 = Clock::now();
   llama_memory_clear(llama_get_memory(b.ctx), false);
+  const auto chunk = static_cast<int32_t>(std::min<int64_t>(llama_n_batch(b.ctx), depth));
+  BatchPtr batch(new llama_batch(llama_batch_init(chunk, 0, 1)));
+  for (int s = 0; s < n_seq; ++s) {
+    for (int64_t p0 = 0; p0 < depth; p0 += chunk) {
+      const auto n = static_cast<int32_t>(std::min<int64_t>(chunk, depth - p0));
+      for (int32_t i = 0; i < n; ++i) {
+        set_token(*batch, i, b.random_token(), static_cast<llama_pos>(p0 + i), s, p0 + i == depth - 1);
+      }
+      batch->n_tokens = n;
+      if (llama_decode(b.ctx, *batch) != 0) return std::nullopt;
+    }
+  }
+  llama_synchronize(b.ctx);
+  return seconds_since(t0);
+}
+
+// One llama_decode of n random tokens of sequence 0 from position start
+// (the memory cut there first); nullopt on failure.
+std::optional<double> time_prefill(Bench& b, int64_t n, int64_t start) {
+  cut_memory(b, start);
   const auto n_tok = static_cast<int32_t>(n);
   BatchPtr batch(new llama_batch(llama_batch_init(n_tok, 0, 1)));
-  for (int32_t i = 0; i < n_tok; ++i) set_token(*batch, i, b.random_token(), i, 0, i == n_tok - 1);
+  for (int32_t i = 0; i < n_tok; ++i) {
+    set_token(*batch, i, b.random_token(), static_cast<llama_pos>(start + i), 0, i == n_tok - 1);
+  }
   batch->n_tokens = n_tok;
   const Clock::time_point t0 = Clock::now();
   if (llama_decode(b.ctx, *batch) != 0) return std::nullopt;
@@ -159,16 +202,18 @@ llama_token argmax(const float* row, int32_t n) {
   return static_cast<llama_token>(std::max_element(row, row + n) - row);
 }
 
-// steps decodes of one token per sequence from an empty memory, greedy.
-std::optional<double> time_decode(Bench& b, int64_t steps, int n_seq) {
-  llama_memory_clear(llama_get_memory(b.ctx), false);
+// steps decodes of one token per sequence from position start (the memory
+// cut there first), greedy.
+std::optional<double> time_decode(Bench& b, int64_t steps, int n_seq, int64_t start) {
+  cut_memory(b, start);
   std::vector<llama_token> tokens(static_cast<size_t>(n_seq));
   for (llama_token& t : tokens) t = b.random_token();
   BatchPtr batch(new llama_batch(llama_batch_init(n_seq, 0, 1)));
   const Clock::time_point t0 = Clock::now();
   for (int64_t step = 0; step < steps; ++step) {
     for (int s = 0; s < n_seq; ++s) {
-      set_token(*batch, s, tokens[static_cast<size_t>(s)], static_cast<llama_pos>(step), s, true);
+      set_token(*batch, s, tokens[static_cast<size_t>(s)], static_cast<llama_pos>(start + step), s,
+                true);
     }
     batch->n_tokens = n_seq;
     if (llama_decode(b.ctx, *batch) != 0) return std::nullopt;
@@ -187,22 +232,28 @@ struct Figures {
   double warmup_s = 0;
   std::vector<double> pp_s;
   std::vector<double> tg_s;
+  std::vector<double> fill_s;  // the untimed --depth fill of each repetition
 };
 
 // Warm-up, then reps of pp and tg; false on a failed decode.
 bool run_tests(Bench& b, const Config& c, Figures& f) {
   const Clock::time_point t0 = Clock::now();
-  if (!time_prefill(b, std::min<int64_t>(std::max<int64_t>(c.pp, 1), c.max_batch))) return false;
-  if (c.tg > 0 && !time_decode(b, 1, c.batch)) return false;
+  if (!time_prefill(b, std::min<int64_t>(std::max<int64_t>(c.pp, 1), c.max_batch), 0)) return false;
+  if (c.tg > 0 && !time_decode(b, 1, c.batch, 0)) return false;
   f.warmup_s = seconds_since(t0);
   for (int r = 0; r < c.reps; ++r) {
+    if (c.depth > 0) {
+      std::optional<double> s = fill(b, c.depth, c.batch);
+      if (!s) return false;
+      f.fill_s.push_back(*s);
+    }
     if (c.pp > 0) {
-      std::optional<double> s = time_prefill(b, c.pp);
+      std::optional<double> s = time_prefill(b, c.pp, c.depth);
       if (!s) return false;
       f.pp_s.push_back(*s);
     }
     if (c.tg > 0) {
-      std::optional<double> s = time_decode(b, c.tg, c.batch);
+      std::optional<double> s = time_decode(b, c.tg, c.batch, c.depth);
       if (!s) return false;
       f.tg_s.push_back(*s);
     }
@@ -256,12 +307,14 @@ nlohmann::json to_json(const Config& c, const Bench& b, const Figures& f) {
   j["reps"] = c.reps;
   j["n_pp"] = c.pp;
   j["n_tg"] = c.tg;
+  j["depth"] = c.depth;
   j["load_s"] = f.load_s;
   j["warmup_s"] = f.warmup_s;
   j["pp_tps"] = rate(static_cast<double>(c.pp), f.pp_s);
   j["tg_tps"] = rate(static_cast<double>(c.tg) * c.batch, f.tg_s);
   j["pp_s"] = f.pp_s;
   j["tg_s"] = f.tg_s;
+  j["fill_s"] = f.fill_s;
   j["kv_bytes"] = kv_bytes(b.model, b.ctx);
   add_memory(j);
   return j;
@@ -272,14 +325,16 @@ void print_text(const Config& c, const nlohmann::json& j) {
               j["arch"].get<std::string>().c_str(), j["type"].get<std::string>().c_str(),
               j["n_params"].get<double>() / 1e9, j["load_s"].get<double>(),
               j["warmup_s"].get<double>());
-  std::printf("%-8s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s", c.reps);
+  std::printf("%-12s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s",
+              c.reps);
+  const std::string at = c.depth > 0 ? "@d" + std::to_string(c.depth) : "";
   if (c.pp > 0) {
-    std::printf("pp%-6lld %7d %5d %12.2f\n", static_cast<long long>(c.pp), c.threads, 1,
+    std::printf("%-12s %7d %5d %12.2f\n", ("pp" + std::to_string(c.pp) + at).c_str(), c.threads, 1,
                 j["pp_tps"].get<double>());
   }
   if (c.tg > 0) {
-    std::printf("tg%-6lld %7d %5d %12.2f\n", static_cast<long long>(c.tg), c.threads, c.batch,
-                j["tg_tps"].get<double>());
+    std::printf("%-12s %7d %5d %12.2f\n", ("tg" + std::to_string(c.tg) + at).c_str(), c.threads,
+                c.batch, j["tg_tps"].get<double>());
   }
   std::printf("memory: peak RSS %.1f MiB, current RSS %.1f MiB\n", j["rss_mb"].get<double>(),
               j["rss_now_mb"].get<double>());

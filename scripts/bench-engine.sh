@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Engine speed: r1serve vs llama.cpp on synthetic R1-Distill-Qwen-1.5B-shaped
 # models (random weights run at the speed of real ones), prefill (pp) and
-# decode (tg), 1 and 2 threads, plus batched decode; medians, ratios and
-# decode as a share of the memory-bandwidth roofline.
+# decode (tg), 1 and 2 threads, plus batched decode and decode at a KV-cache
+# depth (tg128@d4096: 4096 cached positions, filled untimed, before the
+# decode steps); medians, ratios and decode as a share of the memory-bandwidth
+# roofline.
 #
 #   scripts/bench-engine.sh              full run (~15-25 min on 2 cores)
-#   QUICK=1 scripts/bench-engine.sh      smoke run: pp64 tg16, 1 round
+#   QUICK=1 scripts/bench-engine.sh      smoke run: pp64 tg16, depth 512, 1 round
 #
 # Protocol (see apps/r1serve/cmd_bench.h): every invocation loads the model,
 # warms up (one prefill + one decode step), then times --reps repetitions;
@@ -21,16 +23,18 @@
 #   R1_BENCH_DIR [$BUILD_DIR/bench-models]  synthesized models (kept)
 #   PRESET [r1-distill-qwen-1.5b]   TYPES ["q4_k_m q8_0"]   THREADS ["1 2"]
 #   PP [512]  TG [128]  BATCH [4] (0: no batched decode)  ROUNDS [3]  REPS [2]
+#   DEPTH [4096] (empty or 0: no decode-at-depth row; the fill of DEPTH
+#     tokens runs, untimed, once per repetition of that row)
 #   ENGINES ["r1serve llama.cpp"]   MEMBW_MIB [1024]
 #   OUT_DIR [docs/benchmarks; QUICK: $R1_BENCH_DIR/quick]  engine.md, engine.csv
 #   R1SERVE, MEMBW, LLAMA_BENCH      binaries (default: in BUILD_DIR)
-#   QUICK=1                          PP=64 TG=16 ROUNDS=1 REPS=1 MEMBW_MIB=256
+#   QUICK=1                          PP=64 TG=16 DEPTH=512 ROUNDS=1 REPS=1 MEMBW_MIB=256
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 if [ "${QUICK:-0}" = 1 ]; then
-  PP=${PP:-64} TG=${TG:-16} ROUNDS=${ROUNDS:-1} REPS=${REPS:-1} MEMBW_MIB=${MEMBW_MIB:-256}
+  PP=${PP:-64} TG=${TG:-16} DEPTH=${DEPTH-512} ROUNDS=${ROUNDS:-1} REPS=${REPS:-1} MEMBW_MIB=${MEMBW_MIB:-256}
 fi
 BUILD_DIR=${BUILD_DIR:-build}
 R1_BENCH_DIR=${R1_BENCH_DIR:-$BUILD_DIR/bench-models}
@@ -40,6 +44,8 @@ THREADS=${THREADS:-1 2}
 PP=${PP:-512}
 TG=${TG:-128}
 BATCH=${BATCH:-4}
+DEPTH=${DEPTH-4096}
+DEPTH=${DEPTH:-0}
 ROUNDS=${ROUNDS:-3}
 REPS=${REPS:-2}
 ENGINES=${ENGINES:-r1serve llama.cpp}
@@ -88,11 +94,12 @@ synth_models() {
   done
 }
 
-# run_one ENGINE MODEL THREADS PP TG BATCH: appends one JSON line to $RESULTS.
+# run_one ENGINE MODEL THREADS PP TG BATCH DEPTH: appends one JSON line to $RESULTS.
 run_one() {
-  local engine=$1 model=$2 threads=$3 pp=$4 tg=$5 batch=$6 bin out
+  local engine=$1 model=$2 threads=$3 pp=$4 tg=$5 batch=$6 depth=$7 bin out
   bin=$R1SERVE
   local args=(-m "$model" -t "$threads" --pp "$pp" --tg "$tg" --batch "$batch" --reps "$REPS" --json)
+  if [ "$depth" -gt 0 ]; then args+=(--depth "$depth"); fi
   if [ "$engine" = llama.cpp ]; then
     bin=$LLAMA_BENCH
   else
@@ -100,18 +107,20 @@ run_one() {
   fi
   if ! out=$("$bin" "${args[@]}" 2>"$WORK/stderr"); then
     cat "$WORK/stderr" >&2
-    die "$engine failed on $model (threads $threads, pp $pp, tg $tg, batch $batch)"
+    die "$engine failed on $model (threads $threads, pp $pp, tg $tg, batch $batch, depth $depth)"
   fi
   echo "$out" >>"$RESULTS"
-  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("  %-9s %-7s t%d b%d  pp %8.2f  tg %8.2f tok/s  rss %6.0f MB" % (j["engine"], j["type"], j["threads"], j["batch"], j["pp_tps"], j["tg_tps"], j["rss_mb"]))' "$out" >&2
+  python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("  %-9s %-7s t%d b%d d%d  pp %8.2f  tg %8.2f tok/s  rss %6.0f MB" % (j["engine"], j["type"], j["threads"], j["batch"], j.get("depth", 0), j["pp_tps"], j["tg_tps"], j["rss_mb"]))' "$out" >&2
 }
 
 # Alternates the engines ROUNDS times for one configuration.
 alternate() {
-  local model=$1 threads=$2 pp=$3 tg=$4 batch=$5
+  local model=$1 threads=$2 pp=$3 tg=$4 batch=$5 depth=${6:-0}
   for ((round = 1; round <= ROUNDS; round++)); do
     cat "$model" >/dev/null
-    for engine in $ENGINES; do run_one "$engine" "$model" "$threads" "$pp" "$tg" "$batch"; done
+    for engine in $ENGINES; do
+      run_one "$engine" "$model" "$threads" "$pp" "$tg" "$batch" "$depth"
+    done
   done
 }
 
@@ -131,6 +140,10 @@ measure() {
         log "$PRESET $type, $t thread(s): tg$TG at batch $BATCH"
         alternate "$model" "$t" 0 "$TG" "$BATCH"
       fi
+      if [ "$DEPTH" -gt 0 ]; then
+        log "$PRESET $type, $t thread(s): tg$TG at depth $DEPTH"
+        alternate "$model" "$t" 0 "$TG" 1 "$DEPTH"
+      fi
     done
   done
   uptime >"$WORK/load_after"
@@ -144,7 +157,8 @@ machine_facts() {
  "kernel": "$(uname -r)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
  "load_before": "$(sed 's/.*load average: //' "$WORK/load_before")",
  "load_after": "$(sed 's/.*load average: //' "$WORK/load_after")",
- "preset": "$PRESET", "pp": $PP, "tg": $TG, "batch": $BATCH, "rounds": $ROUNDS, "reps": $REPS}
+ "preset": "$PRESET", "pp": $PP, "tg": $TG, "batch": $BATCH, "depth": $DEPTH,
+ "rounds": $ROUNDS, "reps": $REPS}
 EOF
 }
 
@@ -165,17 +179,19 @@ facts = json.load(open(facts_path))
 gbps = {int(k): v for k, v in bw["gbps_by_threads"].items()}
 
 def key(r, what):
-    b = r["batch"]
+    b, d = r["batch"], r.get("depth", 0)
     test = "pp%d" % r["n_pp"] if what == "pp" else ("tg%d" % r["n_tg"] + (" x%d" % b if b > 1 else ""))
-    return (r["type"], r["threads"], test)
+    return (r["type"], r["threads"], test + ("@d%d" % d if d > 0 else ""))
 
-cells, extra, read_bytes = {}, {}, {}
+cells, extra, read_bytes, kv_pos, shape = {}, {}, {}, {}, {}
 for r in runs:
     if r["engine"] == "r1serve":
         read_bytes[r["type"]] = r["weights_read_bytes"]
+        kv_pos[r["type"]] = r.get("kv_bytes_per_pos", 0)
     for what in ("pp", "tg"):
         if r["n_" + what] > 0:
             cells.setdefault(key(r, what), {}).setdefault(r["engine"], []).append(r[what + "_tps"])
+            shape[key(r, what)] = (r["batch"], r.get("depth", 0), r["n_tg"])
     e = extra.setdefault((r["type"], r["engine"]), {"load_s": [], "rss_mb": [], "model_bytes": r["model_bytes"]})
     e["load_s"].append(r["load_s"]); e["rss_mb"].append(r["rss_mb"])
 
@@ -187,8 +203,11 @@ for (typ, thr, test), by in sorted(cells.items(), key=lambda kv: (kv[0][0], kv[0
     ours, peer = med(by.get("r1serve", [])), med(by.get("llama.cpp", []))
     roof = None
     if test.startswith("tg") and thr in gbps and typ in read_bytes:
-        batch = int(test.split("x")[1]) if "x" in test else 1
-        roof = batch * gbps[thr] * 1e9 / read_bytes[typ]
+        batch, depth, n_tg = shape[(typ, thr, test)]
+        # At a depth, each sequence's attention also reads K and V of
+        # depth + (tg + 1) / 2 positions per step on average.
+        kv = batch * (depth + (n_tg + 1) / 2) * kv_pos.get(typ, 0) if depth > 0 else 0
+        roof = batch * gbps[thr] * 1e9 / (read_bytes[typ] + kv)
     pct = lambda v: 100 * v / roof if v is not None and roof else None
     rows.append(dict(type=typ, threads=thr, test=test, r1serve_tps=ours, llama_tps=peer,
                      ratio=ours / peer if ours and peer else None, roofline_tps=roof,
@@ -206,6 +225,9 @@ md = ["# Engine speed: r1serve vs llama.cpp", "",
       "- read bandwidth (%s, %d MiB): %s" % (bw["isa"], bw["size_mib"],
           ", ".join("%d thread%s %.1f GB/s" % (t, "" if t == 1 else "s", g) for t, g in sorted(gbps.items()))),
       "- roofline = batch x bandwidth / bytes read per decode step (all weights but token_embd, one row of it)",
+      "- tg%d@d%d: decode after %d cached positions (filled untimed in each repetition); its roofline "
+      "adds the K and V rows attention reads (fp16, depth + (tg+1)/2 positions on average)" %
+      (facts["tg"], facts["depth"], facts["depth"]) if facts.get("depth") else "- no decode-at-depth row (DEPTH=0)",
       "", "| type | threads | test | r1serve tok/s | llama.cpp tok/s | ratio | roofline tok/s | r1serve % roof | llama.cpp % roof |",
       "|---|---|---|---|---|---|---|---|---|"]
 for r in rows:

@@ -37,6 +37,9 @@ CLI::App* add_bench_command(CLI::App& app, BenchConfig& c) {
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--max-batch", c.max_batch, "tokens per forward chunk in prefill")
       ->check(CLI::Range(int64_t{1}, int64_t{4096}));
+  cmd->add_option("--depth", c.depth,
+                  "cached positions before each timed test (filled untimed, like llama-bench -d)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 22));
   cmd->add_option("--seed", c.seed, "seed of the random prompt ids");
   cmd->add_flag("--json", c.json, "print one JSON object on stdout");
   return cmd;
@@ -71,6 +74,7 @@ struct ModelFacts {
   uint64_t n_params = 0;
   uint64_t model_bytes = 0;         // all tensor bytes
   uint64_t weights_read_bytes = 0;  // bytes one decode step reads (one embedding row)
+  uint64_t kv_bytes_per_pos = 0;    // K and V of one position, every layer (fp16)
 };
 
 ModelFacts model_facts(const gguf::File& file, const model::ModelConfig& config) {
@@ -84,6 +88,7 @@ ModelFacts model_facts(const gguf::File& file, const model::ModelConfig& config)
     if (t.name == "token_embd.weight") embd_bytes = t.n_bytes;
   }
   f.weights_read_bytes = f.model_bytes;
+  f.kv_bytes_per_pos = static_cast<uint64_t>(2 * 2 * config.n_layer * config.kv_dim());
   if (!config.tied_output && config.n_vocab > 0) {
     // Only one row of the embedding table is read per token.
     f.weights_read_bytes -= embd_bytes - embd_bytes / static_cast<uint64_t>(config.n_vocab);
@@ -117,6 +122,9 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// Positions each sequence's cache holds: the fill, then pp or tg after it.
+int64_t context_size(const BenchConfig& c) { return std::max<int64_t>(1, c.depth + c.pp + c.tg); }
+
 // Everything the timed loops use: one cache per decoded sequence.
 struct Bench {
   std::shared_ptr<const model::Model> model;
@@ -140,7 +148,7 @@ Result<Bench> make_bench(std::shared_ptr<const model::Model> m, const BenchConfi
       c.threads > 0 ? c.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   b.pool = std::make_unique<ThreadPool>(n_threads);
   b.ctx = std::make_unique<model::ForwardContext>(config, c.max_batch, b.pool.get());
-  const int64_t n_ctx = std::max<int64_t>(1, c.pp + c.tg);
+  const int64_t n_ctx = context_size(c);
   for (int i = 0; i < c.batch; ++i) {
     R1_ASSIGN_OR_RETURN(std::unique_ptr<model::KvCache> cache, model::KvCache::create(config, n_ctx));
     b.caches.push_back(std::move(cache));
@@ -150,34 +158,52 @@ Result<Bench> make_bench(std::shared_ptr<const model::Model> m, const BenchConfi
   return b;
 }
 
-// One forward over n random tokens of the first sequence, from an empty cache.
-Result<double> time_prefill(Bench& b, int64_t n) {
+// Fills every sequence's cache with depth random tokens (one prefill each,
+// chunked by --max-batch, no logits); returns the seconds it took.
+Result<double> fill(Bench& b, int64_t depth) {
+  const Clock::time_point t0 = Clock::now();
+  std::vector<model::BatchEntry> batch(static_cast<size_t>(depth));
+  for (const auto& cache : b.caches) {
+    cache->clear();
+    for (int64_t i = 0; i < depth; ++i) {
+      batch[static_cast<size_t>(i)] = {b.random_token(), static_cast<int32_t>(i), cache.get(), false};
+    }
+    R1_RETURN_IF_ERROR(model::forward(*b.model, batch, *b.ctx, nullptr));
+  }
+  return seconds_since(t0);
+}
+
+// One forward over n random tokens of the first sequence, after its cache
+// is cut back to its first start positions (start <= its size).
+Result<double> time_prefill(Bench& b, int64_t n, int64_t start) {
   model::KvCache* cache = b.caches[0].get();
-  cache->clear();
+  cache->truncate(start);
   std::vector<model::BatchEntry> batch(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
-    batch[static_cast<size_t>(i)] = {b.random_token(), static_cast<int32_t>(i), cache, i == n - 1};
+    batch[static_cast<size_t>(i)] = {b.random_token(), static_cast<int32_t>(start + i), cache,
+                                     i == n - 1};
   }
   const Clock::time_point t0 = Clock::now();
   R1_RETURN_IF_ERROR(model::forward(*b.model, batch, *b.ctx, b.logits.data()));
   return seconds_since(t0);
 }
 
-// steps forwards of one token per sequence, all sequences from an empty
-// cache; the next token of each sequence is the argmax of its logits.
-Result<double> time_decode(Bench& b, int64_t steps) {
+// steps forwards of one token per sequence, every cache cut back to its
+// first start positions; the next token of each sequence is the argmax of
+// its logits.
+Result<double> time_decode(Bench& b, int64_t steps, int64_t start) {
   const size_t n_seq = b.caches.size();
   const auto n_vocab = static_cast<size_t>(b.model->config().n_vocab);
   std::vector<int32_t> tokens(n_seq);
   for (size_t s = 0; s < n_seq; ++s) {
-    b.caches[s]->clear();
+    b.caches[s]->truncate(start);
     tokens[s] = b.random_token();
   }
   std::vector<model::BatchEntry> batch(n_seq);
   const Clock::time_point t0 = Clock::now();
   for (int64_t step = 0; step < steps; ++step) {
     for (size_t s = 0; s < n_seq; ++s) {
-      batch[s] = {tokens[s], static_cast<int32_t>(step), b.caches[s].get(), true};
+      batch[s] = {tokens[s], static_cast<int32_t>(start + step), b.caches[s].get(), true};
     }
     R1_RETURN_IF_ERROR(model::forward(*b.model, batch, *b.ctx, b.logits.data()));
     for (size_t s = 0; s < n_seq; ++s) {
@@ -193,6 +219,7 @@ struct Figures {
   double warmup_s = 0;
   std::vector<double> pp_s;  // one per repetition
   std::vector<double> tg_s;
+  std::vector<double> fill_s;  // the untimed --depth fill of each repetition
   Memory memory;
   uint64_t kv_bytes = 0;
   int n_threads = 0;
@@ -205,20 +232,24 @@ Result<double> warm_up(Bench& b, const BenchConfig& c) {
   const Clock::time_point t0 = Clock::now();
   const int64_t n_ctx = b.caches[0]->n_ctx();
   const int64_t n = std::min<int64_t>({std::max<int64_t>(c.pp, 1), c.max_batch, n_ctx});
-  R1_RETURN_IF_ERROR(time_prefill(b, n));
-  if (c.tg > 0) R1_RETURN_IF_ERROR(time_decode(b, 1));
+  R1_RETURN_IF_ERROR(time_prefill(b, n, 0));
+  if (c.tg > 0) R1_RETURN_IF_ERROR(time_decode(b, 1, 0));
   return seconds_since(t0);
 }
 
 Status run_tests(Bench& b, const BenchConfig& c, Figures& f) {
   R1_ASSIGN_OR_RETURN(f.warmup_s, warm_up(b, c));
   for (int r = 0; r < c.reps; ++r) {
+    if (c.depth > 0) {
+      R1_ASSIGN_OR_RETURN(double s, fill(b, c.depth));
+      f.fill_s.push_back(s);
+    }
     if (c.pp > 0) {
-      R1_ASSIGN_OR_RETURN(double s, time_prefill(b, c.pp));
+      R1_ASSIGN_OR_RETURN(double s, time_prefill(b, c.pp, c.depth));
       f.pp_s.push_back(s);
     }
     if (c.tg > 0) {
-      R1_ASSIGN_OR_RETURN(double s, time_decode(b, c.tg));
+      R1_ASSIGN_OR_RETURN(double s, time_decode(b, c.tg, c.depth));
       f.tg_s.push_back(s);
     }
   }
@@ -244,16 +275,26 @@ nlohmann::json to_json(const BenchConfig& c, const Figures& f) {
   j["reps"] = c.reps;
   j["n_pp"] = c.pp;
   j["n_tg"] = c.tg;
+  j["depth"] = c.depth;
   j["load_s"] = f.load_s;
   j["warmup_s"] = f.warmup_s;
   j["pp_tps"] = rate(static_cast<double>(c.pp), f.pp_s);
   j["tg_tps"] = rate(static_cast<double>(c.tg) * c.batch, f.tg_s);
   j["pp_s"] = f.pp_s;
   j["tg_s"] = f.tg_s;
+  j["fill_s"] = f.fill_s;
   j["kv_bytes"] = f.kv_bytes;
+  j["kv_bytes_per_pos"] = f.facts.kv_bytes_per_pos;
   j["rss_mb"] = f.memory.peak_mb;
   j["rss_now_mb"] = f.memory.now_mb;
   return j;
+}
+
+// "tg128", or "tg128@d4096" at a depth.
+std::string test_name(const char* what, int64_t n, int64_t depth) {
+  std::string name = what + std::to_string(n);
+  if (depth > 0) name += "@d" + std::to_string(depth);
+  return name;
 }
 
 void print_text(const BenchConfig& c, const Figures& f) {
@@ -264,16 +305,17 @@ void print_text(const BenchConfig& c, const Figures& f) {
               static_cast<double>(f.facts.model_bytes) / kMiB,
               static_cast<double>(f.facts.weights_read_bytes) / kMiB);
   std::printf("load: %.3f s, warm-up: %.3f s\n", f.load_s, f.warmup_s);
-  std::printf("%-8s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s",
+  std::printf("%-12s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s",
               c.reps);
   if (c.pp > 0) {
-    std::printf("pp%-6lld %7d %5d %12.2f\n", static_cast<long long>(c.pp), f.n_threads, 1,
+    std::printf("%-12s %7d %5d %12.2f\n", test_name("pp", c.pp, c.depth).c_str(), f.n_threads, 1,
                 rate(static_cast<double>(c.pp), f.pp_s));
   }
   if (c.tg > 0) {
-    std::printf("tg%-6lld %7d %5d %12.2f\n", static_cast<long long>(c.tg), f.n_threads, c.batch,
-                rate(static_cast<double>(c.tg) * c.batch, f.tg_s));
+    std::printf("%-12s %7d %5d %12.2f\n", test_name("tg", c.tg, c.depth).c_str(), f.n_threads,
+                c.batch, rate(static_cast<double>(c.tg) * c.batch, f.tg_s));
   }
+  if (c.depth > 0) std::printf("depth fill: %.3f s (median, not timed)\n", median(f.fill_s));
   std::printf("memory: peak RSS %.1f MiB, current RSS %.1f MiB, KV cache %.1f MiB\n",
               f.memory.peak_mb, f.memory.now_mb, static_cast<double>(f.kv_bytes) / kMiB);
 }
@@ -282,7 +324,7 @@ void print_text(const BenchConfig& c, const Figures& f) {
 
 int bench_command(const BenchConfig& c) {
   // The memory check covers the weights and one sequence's KV cache.
-  Result<LoadedModel> loaded = load_model(c.model, std::max<int64_t>(1, c.pp + c.tg));
+  Result<LoadedModel> loaded = load_model(c.model, context_size(c));
   if (!loaded.ok()) return report(loaded.error());
   Figures f;
   f.load_s = loaded->load_seconds;

@@ -10,6 +10,12 @@
 //   tg       tg decode steps from an empty cache, one token per sequence per
 //            forward, greedy (argmax) on the logits; with --batch B, B
 //            sequences step together and tg_tps counts all B * tg tokens
+//   depth    with --depth D (llama-bench's -d), each repetition first fills
+//            every sequence's cache with D random valid tokens (not timed,
+//            one prefill per sequence), then pp and tg each run from
+//            position D (the cache is truncated back to D before each), so
+//            their attention reads D + i cached positions. Each cache holds
+//            D + pp + tg positions.
 //
 // Each of pp and tg runs --reps times; medians are reported. Memory: peak RSS
 // (getrusage ru_maxrss) and current RSS (/proc/self/statm), both including
@@ -33,6 +39,7 @@ struct BenchConfig {
   int batch = 1;            // sequences decoded together
   int reps = 3;             // repetitions of each test (median reported)
   int64_t max_batch = 512;  // tokens per forward chunk during prefill
+  int64_t depth = 0;        // cached positions before each timed test
   uint64_t seed = 1234;     // random prompt ids
   bool json = false;        // one JSON object on stdout
 };

@@ -1,6 +1,8 @@
 // Admin API handlers and renderers (no sockets; admin.cpp serves them).
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
 #include "gateway/admin.h"
 
 namespace r1::gateway {
@@ -40,6 +42,10 @@ Json replica_json(const ReplicaSnapshot& r, const Supervisor* supervisor) {
       j["pid"] = static_cast<int64_t>(st->pid);
       j["port"] = st->port;
       j["state"] = worker_state_name(st->state);
+      j["restarts"] = st->crashes;
+      if (!st->last_exit.empty()) j["last_exit"] = st->last_exit;
+      // crash -> replacement ready, the last time this replica crashed
+      if (st->last_recovery) j["last_recovery_ms"] = std::chrono::duration_cast<std::chrono::milliseconds>(*st->last_recovery).count();
     }
   }
   return j;
@@ -75,7 +81,9 @@ std::string admin_status_json(const AdminSources& s) {
                 {"retry_budget_exhausted_total", c.retry_budget_exhausted_total},
                 {"no_upstream_total", c.no_upstream_total}};
   }
-  Json j = {{"pools", pools}, {"replicas", replicas}, {"counters", counters}};
+  const auto [canary, percent] = s.router->canary();
+  Json j = {{"pools", pools}, {"replicas", replicas}, {"counters", counters}, {"stable", s.router->stable()},
+            {"canary", {{"version", canary}, {"percent", percent}}}};
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
@@ -90,6 +98,13 @@ std::string admin_metrics_text(const AdminSources& s) {
       out += "r1_gateway_breaker_state{version=\"" + p.name + "\"} " +
              std::to_string(state_value(b->state())) + "\n";
     }
+  }
+  const auto [canary, percent] = s.router->canary();
+  out += "# HELP r1_gateway_canary_weight_percent Share of sessions sent to the canary version.\n"
+         "# TYPE r1_gateway_canary_weight_percent gauge\n";
+  for (const auto& p : pools) {
+    out += "r1_gateway_canary_weight_percent{version=\"" + p.name + "\"} " +
+           std::to_string(p.name == canary ? percent : 0) + "\n";
   }
   out += "# HELP r1_gateway_replica_healthy Replica health (1 healthy).\n"
          "# TYPE r1_gateway_replica_healthy gauge\n";

@@ -108,6 +108,11 @@ Status DefaultRouter::set_canary(const std::string& version, int percent) {
   return Status();
 }
 
+std::pair<std::string, int> DefaultRouter::canary() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {canary_, canary_.empty() ? 0 : canary_percent_};
+}
+
 void DefaultRouter::clear_canary() {
   std::lock_guard<std::mutex> lock(mu_);
   canary_.clear();

@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/result.h"
@@ -103,6 +104,8 @@ class DefaultRouter final : public Router {
   // Sends `percent` of sessions to `version` instead of the stable one.
   Status set_canary(const std::string& version, int percent);
   void clear_canary();
+  // The canary version and its share (empty and 0 when none).
+  std::pair<std::string, int> canary() const;
 
   Result<RouteDecision> pick(const RouteRequest& request) override;
   void release(const RouteDecision& decision, RequestOutcome outcome) override;

@@ -5,6 +5,7 @@
 #include "model/attention_kernels.h"
 
 #include <cmath>
+#include <vector>
 
 #include "core/check.h"
 
@@ -110,8 +111,9 @@ inline float lane_sum(__m256 v) {
 
 // Rows [j0, j0 + R) x heads [h0, h0 + H): each K chunk converted once for
 // all H heads; elements past d / 8 * 8 go to their lanes one by one.
+// The query converted to fp32 once per call (qf: [n_heads][d]).
 template <int R, int H>
-void scores_tile(const ScoreArgs& a, int64_t j0, int64_t h0) {
+void scores_tile(const ScoreArgs& a, const float* qf, int64_t j0, int64_t h0) {
   const int64_t d8 = a.d / 8 * 8;
   __m256 acc[R][H];
   for (int r = 0; r < R; ++r)
@@ -122,7 +124,7 @@ void scores_tile(const ScoreArgs& a, int64_t j0, int64_t h0) {
     __m256 kv[R];
     for (int r = 0; r < R; ++r) kv[r] = load_ph8(k + r * a.k_stride + i);
     for (int h = 0; h < H; ++h) {
-      const __m256 qv = load_ph8(q + h * a.d + i);
+      const __m256 qv = _mm256_loadu_ps(qf + (h0 + h) * a.d + i);
       for (int r = 0; r < R; ++r) acc[r][h] = _mm256_fmadd_ps(kv[r], qv, acc[r][h]);
     }
   }
@@ -139,24 +141,30 @@ void scores_tile(const ScoreArgs& a, int64_t j0, int64_t h0) {
 }
 
 template <int R>
-void scores_rows(const ScoreArgs& a, int64_t j0) {
+void scores_rows(const ScoreArgs& a, const float* qf, int64_t j0) {
   int64_t h0 = 0;
-  for (; h0 + 6 <= a.n_heads; h0 += 6) scores_tile<R, 6>(a, j0, h0);
+  for (; h0 + 6 <= a.n_heads; h0 += 6) scores_tile<R, 6>(a, qf, j0, h0);
   switch (a.n_heads - h0) {
-    case 5: scores_tile<R, 5>(a, j0, h0); break;
-    case 4: scores_tile<R, 4>(a, j0, h0); break;
-    case 3: scores_tile<R, 3>(a, j0, h0); break;
-    case 2: scores_tile<R, 2>(a, j0, h0); break;
-    case 1: scores_tile<R, 1>(a, j0, h0); break;
+    case 5: scores_tile<R, 5>(a, qf, j0, h0); break;
+    case 4: scores_tile<R, 4>(a, qf, j0, h0); break;
+    case 3: scores_tile<R, 3>(a, qf, j0, h0); break;
+    case 2: scores_tile<R, 2>(a, qf, j0, h0); break;
+    case 1: scores_tile<R, 1>(a, qf, j0, h0); break;
     default: break;
   }
 }
 
 // Two rows at a time: 2 x 6 accumulators + 2 K chunks + 1 query chunk = 15 ymm.
 void scores_f16c(const ScoreArgs& a) {
+  thread_local std::vector<float> qf;
+  const int64_t nq = a.n_heads * a.d;
+  if (static_cast<int64_t>(qf.size()) < nq) qf.resize(static_cast<size_t>(nq));
+  int64_t i = 0;
+  for (; i + 8 <= nq; i += 8) _mm256_storeu_ps(qf.data() + i, load_ph8(a.q + i));
+  for (; i < nq; ++i) qf[static_cast<size_t>(i)] = _cvtsh_ss(a.q[i]);
   int64_t j = 0;
-  for (; j + 2 <= a.n_rows; j += 2) scores_rows<2>(a, j);
-  if (j < a.n_rows) scores_rows<1>(a, j);
+  for (; j + 2 <= a.n_rows; j += 2) scores_rows<2>(a, qf.data(), j);
+  if (j < a.n_rows) scores_rows<1>(a, qf.data(), j);
 }
 
 constexpr AttentionKernels kF16cKernels{to_fp16_f16c, round_weights_f16c, v_sum_f16c, scores_f16c};

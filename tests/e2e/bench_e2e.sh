@@ -76,7 +76,8 @@ QUICK=1 SKIP_BUILD=1 PRESET=tiny-qwen2 TYPES=q8_0 THREADS=1 BATCH=2 MEMBW_MIB=64
   { cat "$T/script_err"; fail "bench-engine.sh"; }
 grep -q '| q8_0 | 1 | pp64 |' "$T/report/engine.md" || fail "no pp row: $(cat "$T/report/engine.md")"
 grep -q '| q8_0 | 1 | tg16 x2 |' "$T/report/engine.md" || fail "no batched row"
-[ "$(wc -l <"$T/report/engine.csv")" -eq 4 ] || fail "engine.csv: $(cat "$T/report/engine.csv")"
+grep -q '| q8_0 | 1 | tg16@d512 |' "$T/report/engine.md" || fail "no depth row"
+[ "$(wc -l <"$T/report/engine.csv")" -eq 5 ] || fail "engine.csv: $(cat "$T/report/engine.csv")"
 if [[ "$engines" == *llama.cpp* ]]; then
   grep -q '| llama.cpp |' "$T/report/engine.md" || fail "no llama.cpp figures"
 fi
