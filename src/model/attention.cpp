@@ -100,13 +100,8 @@ void chunk_scores(const Plan& p, const Pair& w, int64_t c) {
     float* s = w.scores + h * p.stride;
     float max = -INFINITY;
     for (int64_t j = begin; j < end; ++j) max = s[j] > max ? s[j] : max;  // fmax for non-NaN, inlined
-    double sum = 0.0;
-    for (int64_t j = begin; j < end; ++j) {
-      s[j] = std::exp(s[j] - max);
-      sum += static_cast<double>(s[j]);
-    }
     w.chunk_max[h * p.max_chunks + c] = max;
-    w.chunk_sum[h * p.max_chunks + c] = sum;
+    w.chunk_sum[h * p.max_chunks + c] = p.k->exp_sum(s + begin, end - begin, max);
   }
 }
 

@@ -4,6 +4,8 @@
 #include "kernels/kernels.h"
 
 #include <atomic>
+#include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "core/check.h"
@@ -57,7 +59,32 @@ void scores_scalar(const ScoreArgs& a) {
   }
 }
 
-constexpr AttentionKernels kScalarKernels{to_fp16_scalar, round_weights_scalar, v_sum_scalar, scores_scalar};
+float exp_scalar(float x) {
+  if (std::isnan(x)) return x;
+  if (x < kExpMin) return 0.0f;
+  const float k = std::nearbyint(x * kLog2e);
+  float r = std::fma(k, -kLn2Hi, x);
+  r = std::fma(k, -kLn2Lo, r);
+  float p = kExpP[0];
+  for (int i = 1; i < 6; ++i) p = std::fma(p, r, kExpP[i]);
+  const float y = std::fma(p, r * r, r) + 1.0f;
+  const auto bits = static_cast<uint32_t>(static_cast<int32_t>(k) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return y * scale;
+}
+
+double exp_sum_scalar(float* s, int64_t n, float max) {
+  double l[8] = {};
+  for (int64_t j = 0; j < n; ++j) {
+    s[j] = exp_scalar(s[j] - max);
+    l[j % 8] += static_cast<double>(s[j]);
+  }
+  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+constexpr AttentionKernels kScalarKernels{to_fp16_scalar, round_weights_scalar, v_sum_scalar, scores_scalar,
+                                          exp_sum_scalar};
 
 AttentionPath best_path() {
   return attention_path_supported(AttentionPath::kF16c) ? AttentionPath::kF16c : AttentionPath::kScalar;

@@ -52,7 +52,23 @@ struct AttentionKernels {
   void (*round_weights)(const float* e, float w, float* p, int64_t n) = nullptr;
   void (*v_sum)(const VSumArgs& a) = nullptr;
   void (*scores)(const ScoreArgs& a) = nullptr;
+  // s[j] = exp(s[j] - max) for j < n, in place, and returns their sum. exp
+  // is kExp* below (Cephes' expf polynomial, ~1 ulp; 0 below kExpMin; NaN
+  // stays NaN); the sum is in double over 8 lanes (lane j % 8, in order),
+  // then ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)).
+  double (*exp_sum)(float* s, int64_t n, float max) = nullptr;
 };
+
+// The exp of exp_sum, step by step (every operation rounds to fp32; "fma"
+// is a fused multiply-add): t = x * kLog2e; k = nearest-even(t); r = fma(k,
+// -kLn2Hi, x); r = fma(k, -kLn2Lo, r); p = kExpP[0]; p = fma(p, r,
+// kExpP[i]) for i = 1..5; y = fma(p, r * r, r) + 1; exp = y * 2^k.
+inline constexpr float kExpMin = -87.0f;  // exp(x) = 0 below (2^k must be normal)
+inline constexpr float kLog2e = 1.44269504088896341f;
+inline constexpr float kLn2Hi = 0.693359375f;
+inline constexpr float kLn2Lo = -2.12194440e-4f;
+inline constexpr float kExpP[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f,
+                                   4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
 
 enum class AttentionPath { kScalar, kF16c };
 

@@ -167,7 +167,49 @@ void scores_f16c(const ScoreArgs& a) {
   if (j < a.n_rows) scores_rows<1>(a, qf.data(), j);
 }
 
-constexpr AttentionKernels kF16cKernels{to_fp16_f16c, round_weights_f16c, v_sum_f16c, scores_f16c};
+// exp_scalar() on 8 lanes, operation for operation.
+inline __m256 exp8(__m256 x) {
+  const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)), kRound);
+  __m256 r = _mm256_fmadd_ps(k, _mm256_set1_ps(-kLn2Hi), x);
+  r = _mm256_fmadd_ps(k, _mm256_set1_ps(-kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kExpP[0]);
+  for (int i = 1; i < 6; ++i) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpP[i]));
+  const __m256 y = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+  // 2^k for the lanes >= kExpMin (the others are zeroed below, NaN kept).
+  const __m256 kk = _mm256_max_ps(k, _mm256_set1_ps(-126.0f));
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(kk), _mm256_set1_epi32(127)), 23);
+  const __m256 e = _mm256_mul_ps(y, _mm256_castsi256_ps(bits));
+  const __m256 under = _mm256_cmp_ps(x, _mm256_set1_ps(kExpMin), _CMP_LT_OQ);  // false for NaN
+  return _mm256_andnot_ps(under, e);
+}
+
+double exp_sum_f16c(float* s, int64_t n, float max) {
+  __m256d lo = _mm256_setzero_pd(), hi = _mm256_setzero_pd();  // lanes 0..3, 4..7
+  const __m256 vmax = _mm256_set1_ps(max);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(s + j), vmax));
+    _mm256_storeu_ps(s + j, e);
+    lo = _mm256_add_pd(lo, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+    hi = _mm256_add_pd(hi, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+  }
+  alignas(32) double l[8];
+  _mm256_store_pd(l, lo);
+  _mm256_store_pd(l + 4, hi);
+  if (j < n) {
+    alignas(32) float tail[8] = {};
+    for (int64_t i = j; i < n; ++i) tail[i - j] = s[i];
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_load_ps(tail), vmax));
+    _mm256_store_ps(tail, e);
+    for (int64_t i = j; i < n; ++i) {
+      s[i] = tail[i - j];
+      l[i % 8] += static_cast<double>(s[i]);
+    }
+  }
+  return ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+}
+
+constexpr AttentionKernels kF16cKernels{to_fp16_f16c, round_weights_f16c, v_sum_f16c, scores_f16c, exp_sum_f16c};
 
 }  // namespace
 

@@ -274,6 +274,56 @@ TEST(KvAttention, KernelsAgreeOnAwkwardShapes) {
   }
 }
 
+TEST(KvAttention, ExpSumKernelsAgreeAndMatchStdExp) {
+  std::vector<AttentionPath> ps = paths();
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> ud(-100.0f, 0.0f);
+  for (int64_t n : {0, 1, 7, 8, 9, 31, 256, 1000}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (float& v : x) v = ud(rng);
+    if (n > 5) {  // special values: -inf, a NaN, the max itself, just below kExpMin
+      x[0] = -INFINITY;
+      x[1] = std::nanf("");
+      x[2] = 3.0f;
+      x[3] = 3.0f + kExpMin - 0.01f;
+    }
+    std::vector<std::vector<float>> outs;
+    std::vector<double> sums;
+    for (AttentionPath path : ps) {
+      std::vector<float> y = x;
+      sums.push_back(attention_kernels(path).exp_sum(y.data(), n, 3.0f));
+      outs.push_back(y);
+    }
+    for (size_t i = 1; i < outs.size(); ++i) {
+      EXPECT_EQ(std::memcmp(outs[0].data(), outs[i].data(), outs[0].size() * sizeof(float)), 0) << "n " << n;
+      EXPECT_EQ(std::memcmp(&sums[0], &sums[i], sizeof(double)), 0) << "n " << n;
+    }
+    double want_sum = 0.0;
+    bool any_nan = false;
+    for (int64_t j = 0; j < n; ++j) {
+      const float want = std::exp(x[j] - 3.0f);
+      const float got = outs[0][static_cast<size_t>(j)];
+      if (std::isnan(x[j])) {
+        EXPECT_TRUE(std::isnan(got));
+        any_nan = true;
+        continue;
+      }
+      if (x[j] - 3.0f < kExpMin) {
+        EXPECT_EQ(got, 0.0f) << x[j];
+      } else {
+        EXPECT_NEAR(got, want, 4e-7 * want + 1e-38) << "x " << x[j];
+      }
+      want_sum += got;
+    }
+    if (!any_nan) {
+      EXPECT_NEAR(sums[0], want_sum, 1e-12 * (1.0 + want_sum));
+    }
+    if (n > 5) {
+      EXPECT_EQ(outs[0][2], 1.0f);
+    }
+  }
+}
+
 // One sequence's attention alone on one thread, then in mixed batches on 1,
 // 2 and 3 threads, and from caches of other block sizes: always the same bits.
 TEST(KvAttention, BitwiseInvariantToThreadsBatchAndBlockSize) {
