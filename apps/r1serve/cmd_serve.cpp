@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -20,6 +21,34 @@
 #include "server/http_server.h"
 
 namespace r1::app {
+
+namespace {
+
+// --test-mode and the fault flags; each --fault-* needs --test-mode (CLI11
+// reports "--fault-x requires --test-mode", a usage error: exit 2).
+void add_fault_options(CLI::App* cmd, ServeConfig& c) {
+  CLI::Option* test_mode =
+      cmd->add_flag("--test-mode", c.test_mode, "TESTS ONLY: allow the --fault-* flags");
+  cmd->add_option("--fault-error-rate", c.fault_error_rate,
+                  "TESTS ONLY: share of generation requests answered 500 (injected_fault)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->needs(test_mode);
+  cmd->add_option("--fault-latency-ms", c.fault_latency_ms,
+                  "TESTS ONLY: delay before each generation response starts (ms)")
+      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}))
+      ->needs(test_mode);
+  cmd->add_option("--fault-hang-after", c.fault_hang_after,
+                  "TESTS ONLY: after N chunks a response sends nothing more and never ends")
+      ->check(CLI::Range(0, 1 << 30))
+      ->needs(test_mode);
+  cmd->add_option("--fault-seed", c.fault_seed, "TESTS ONLY: seed of the injected error draws")
+      ->needs(test_mode);
+  cmd->add_option("--fault-if-model", c.fault_if_model,
+                  "TESTS ONLY: apply the --fault-* flags only when the model path contains this")
+      ->needs(test_mode);
+}
+
+}  // namespace
 
 CLI::App* add_serve_command(CLI::App& app, ServeConfig& c) {
   CLI::App* cmd = app.add_subcommand("serve", "OpenAI-compatible HTTP server");
@@ -50,6 +79,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeConfig& c) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--body-limit-kb", c.body_limit_kb, "largest request body (KiB; larger: 413)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  add_fault_options(cmd, c);
   return cmd;
 }
 
@@ -160,6 +190,10 @@ Result<std::string> ensure_demo_model(const std::string& preset) {
   return path.string();
 }
 
+bool faults_apply(const ServeConfig& c) {
+  return c.test_mode && c.model.find(c.fault_if_model) != std::string::npos;
+}
+
 server::ServerConfig server_config(const ServeConfig& c) {
   server::ServerConfig s;
   s.host = c.host;
@@ -168,6 +202,12 @@ server::ServerConfig server_config(const ServeConfig& c) {
   s.api_keys = c.api_keys;
   s.cors_origins = c.cors;
   s.body_limit = static_cast<size_t>(c.body_limit_kb) * 1024;
+  if (faults_apply(c)) {
+    s.faults.error_rate = c.fault_error_rate;
+    s.faults.added_latency = std::chrono::milliseconds(c.fault_latency_ms);
+    s.faults.hang_after_tokens = c.fault_hang_after;
+    s.faults.seed = c.fault_seed;
+  }
   return s;
 }
 
@@ -227,6 +267,19 @@ void shut_down(server::HttpServer& http, double grace_seconds, int sig) {
   std::fprintf(stderr, "serve: stopped\n");
 }
 
+void print_test_mode(const ServeConfig& c) {
+  if (!faults_apply(c)) {
+    std::fprintf(stderr, "serve: TEST MODE: no faults (the model path does not contain '%s')\n",
+                 c.fault_if_model.c_str());
+    return;
+  }
+  std::fprintf(stderr,
+               "serve: TEST MODE: fault injection: error rate %g, latency %lld ms, hang after %d "
+               "chunks%s, seed %llu\n",
+               c.fault_error_rate, static_cast<long long>(c.fault_latency_ms), c.fault_hang_after,
+               c.fault_hang_after < 0 ? " (off)" : "", static_cast<unsigned long long>(c.fault_seed));
+}
+
 std::string model_id_for(const ServeConfig& c) {
   if (c.model.empty()) return kDemoModelId;
   return std::filesystem::path(c.model).stem().string();
@@ -248,6 +301,7 @@ int serve_command(const ServeConfig& c) {
   print_config();
   std::fprintf(stderr, "serve: %zu API key(s)%s\n", c.api_keys.size(),
                c.api_keys.empty() ? ": no authentication" : "");
+  if (c.test_mode) print_test_mode(c);
   SignalWatcher signals;  // before any other thread starts
   if (c.model.empty()) print_demo_banner(c.demo_preset);
   auto backend = std::make_shared<server::EngineBackend>(model_id_for(c));

@@ -11,6 +11,13 @@
 // 503), waits up to --grace-seconds for the streams in flight, stops and
 // exits 0. A second signal exits at once (status 1).
 //
+// Test mode (--test-mode): the --fault-* flags inject failures into the
+// generation routes (server/fault_injection.h) for chaos tests of the
+// gateway. A --fault-* flag without --test-mode is a usage error (exit 2)
+// before anything starts. --fault-if-model S applies the faults only when
+// the model path contains S (a gateway gives a new version its stable
+// pool's flags: this makes only the canary's workers faulty).
+//
 // Thread contract: called from main()'s thread only; it blocks SIGINT and
 // SIGTERM in every thread and takes them on its own sigwait thread.
 #pragma once
@@ -44,6 +51,12 @@ struct ServeConfig {
   int64_t kv_budget_mb = 0;   // 0: parallel * ctx positions
   double grace_seconds = 30;
   int64_t body_limit_kb = 1024;
+  bool test_mode = false;          // allows the --fault-* flags
+  double fault_error_rate = 0.0;   // [0, 1]: share of generations answered 500
+  int64_t fault_latency_ms = 0;    // delay before each generation response starts
+  int fault_hang_after = -1;       // >= 0: streams stop after N chunks, never end
+  uint64_t fault_seed = 0;         // the error draws' RNG
+  std::string fault_if_model;      // non-empty: faults only when the model path contains it
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeConfig& c);

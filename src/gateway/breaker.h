@@ -39,6 +39,10 @@ struct BreakerTicket {
   bool allowed = false;
   bool probe = false;
   uint64_t epoch = 0;
+  // A request let through past a refusal (the router's fail-open when no
+  // other version can serve): its outcome is counted in the window but
+  // moves no state (its epoch matches none).
+  static BreakerTicket bypass() { return {true, false, ~uint64_t{0}}; }
 };
 
 // Counts in the current window plus lifetime totals, for metrics.

@@ -116,9 +116,10 @@ Status parse_stream(const YamlSection& s, StreamConfig& c) {
 }
 
 Status parse_rollout(const YamlSection& s, RolloutConfig& c) {
-  R1_RETURN_IF_ERROR(s.check_keys({"canary_percent", "analysis_window", "state_file"}));
+  R1_RETURN_IF_ERROR(s.check_keys({"canary_percent", "analysis_window", "state_file", "ready_timeout"}));
   R1_RETURN_IF_ERROR(s.read_int("canary_percent", c.canary_percent, 0, 100));
   R1_RETURN_IF_ERROR(s.read_string("state_file", c.state_file, false));
+  R1_RETURN_IF_ERROR(s.read_duration("ready_timeout", c.ready_timeout, std::chrono::seconds(1)));
   return s.read_duration("analysis_window", c.analysis_window, std::chrono::seconds(1));
 }
 

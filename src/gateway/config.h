@@ -83,6 +83,7 @@ struct RolloutConfig {
   int canary_percent = 5;
   Duration analysis_window = std::chrono::minutes(5);
   std::string state_file;  // rollout state (loaded at start); empty: none
+  Duration ready_timeout = std::chrono::minutes(10);  // new workers to become ready
 };
 
 struct SupervisorConfig {

@@ -212,6 +212,18 @@ bool PoolSet::replica_healthy(const std::string& id) const {
   return parts_.health->state(id) == HealthState::kHealthy;
 }
 
+std::string PoolSet::start_failure(const std::string& id) const {
+  if (parts_.supervisor == nullptr || replica_healthy(id)) return {};
+  const std::optional<WorkerStatus> st = parts_.supervisor->status(id);
+  if (!st) return {};
+  const std::string last = st->last_exit.empty() ? "" : " (last: " + st->last_exit + ")";
+  if (st->state == WorkerState::kFailed) return id + " is crash-looping" + last;
+  if (st->crashes >= kStartCrashes && !st->last_recovery) {
+    return id + " crashed " + std::to_string(st->crashes) + " times without becoming ready" + last;
+  }
+  return {};
+}
+
 int PoolSet::in_flight(const std::string& id) const {
   for (const ReplicaSnapshot& r : parts_.router->snapshot()) {
     if (r.id == id) return r.outstanding;

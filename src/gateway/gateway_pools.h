@@ -62,6 +62,11 @@ class PoolSet {
   std::optional<PoolConfig> pool(const std::string& name) const;
   std::vector<std::string> replica_ids(const std::string& pool) const;
   bool replica_healthy(const std::string& id) const;  // the health checker's view
+  // Non-empty when the replica's worker will not come up: the supervisor
+  // gave up on it (crash loop), or it crashed kStartCrashes times without
+  // ever being healthy. Says which and its last exit.
+  std::string start_failure(const std::string& id) const;
+  static constexpr int kStartCrashes = 3;
   int in_flight(const std::string& id) const;         // router outstanding
   // Where a replica listens (worker port or static endpoint); nullopt if unknown.
   std::optional<std::pair<std::string, int>> endpoint(const std::string& id) const;

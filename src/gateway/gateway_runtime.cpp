@@ -153,6 +153,7 @@ Status GatewayRuntime::Impl::start_rollout(const RolloutRequest& request) {
   spec.replicas = std::max(1, pool->replicas);
   spec.canary_percent = request.canary_percent.value_or(config.rollout.canary_percent);
   spec.analysis_window = request.analysis_window.value_or(config.rollout.analysis_window);
+  spec.ready_timeout = config.rollout.ready_timeout;
   return rollout->start(spec);
 }
 

@@ -146,6 +146,12 @@ void RolloutController::tick_starting() {
                                        " kept warm for rollback");
     return;
   }
+  if (const std::string why = actions_.version_failure(spec.new_version); !why.empty()) {
+    actions_.drain_and_stop(spec.new_version);
+    enter(RolloutPhase::kFailed, spec.new_version + " failed to start: " + why + "; stopped it, " +
+                                     spec.stable_version + " still serving");
+    return;
+  }
   if (phase_elapsed() >= spec.ready_timeout) {
     actions_.drain_and_stop(spec.new_version);
     enter(RolloutPhase::kFailed, spec.new_version + " not ready after " + format_duration(spec.ready_timeout) +

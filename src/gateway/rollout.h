@@ -59,6 +59,12 @@ class RolloutActions {
   virtual void set_replica_routable(const std::string& replica_id, bool routable) = 0;
   virtual int in_flight(const std::string& replica_id) = 0;
   virtual void stop_replica(const std::string& replica_id) = 0;  // graceful
+  // Why the version's (or replica's) workers cannot come up (say, a crash
+  // loop on a corrupt model file); empty while there is still hope. The
+  // rollout fails at once on a non-empty answer instead of waiting out
+  // ready_timeout.
+  virtual std::string version_failure(const std::string& /*version*/) { return {}; }
+  virtual std::string replica_failure(const std::string& /*replica_id*/) { return {}; }
 };
 
 struct RolloutEvent {

@@ -136,6 +136,17 @@ bool PoolRolloutActions::replica_ready(const std::string& replica_id) {
   return pools_.replica_healthy(replica_id);
 }
 
+std::string PoolRolloutActions::version_failure(const std::string& version) {
+  for (const std::string& id : pools_.replica_ids(version)) {
+    if (std::string why = pools_.start_failure(id); !why.empty()) return why;
+  }
+  return {};
+}
+
+std::string PoolRolloutActions::replica_failure(const std::string& replica_id) {
+  return pools_.start_failure(replica_id);
+}
+
 int PoolRolloutActions::routable_count(const std::string& version) const {
   int n = 0;
   for (const std::string& id : pools_.replica_ids(version)) n += pools_.routable(id) ? 1 : 0;

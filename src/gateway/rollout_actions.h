@@ -42,6 +42,8 @@ class PoolRolloutActions final : public RolloutActions {
   void drain_and_stop(const std::string& version) override;
   Status start_replica(const std::string& version, const std::string& model, int index) override;
   bool replica_ready(const std::string& replica_id) override;
+  std::string version_failure(const std::string& version) override;
+  std::string replica_failure(const std::string& replica_id) override;
   void set_replica_routable(const std::string& replica_id, bool routable) override;
   int in_flight(const std::string& replica_id) override;
   void stop_replica(const std::string& replica_id) override;

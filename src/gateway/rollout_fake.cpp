@@ -2,6 +2,21 @@
 
 namespace r1::gateway {
 
+void FakeRolloutActions::fail_later(const std::string& id, const std::string& message) {
+  std::lock_guard<std::mutex> lock(mu_);
+  later_errors_[id] = message;
+}
+
+std::string FakeRolloutActions::version_failure(const std::string& version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = later_errors_.find(version);
+  return it == later_errors_.end() ? std::string() : it->second;
+}
+
+std::string FakeRolloutActions::replica_failure(const std::string& replica_id) {
+  return version_failure(replica_id);
+}
+
 void FakeRolloutActions::set_ready(const std::string& id, bool ready) {
   std::lock_guard<std::mutex> lock(mu_);
   if (ready) ready_.insert(id);

@@ -23,6 +23,8 @@ class FakeRolloutActions final : public RolloutActions {
   void set_in_flight(const std::string& replica_id, int n);
   void fail_smoke(const std::string& message);
   void fail_start(const std::string& id, const std::string& message);  // version or replica id
+  // version_failure / replica_failure answer `message` for `id` from now on.
+  void fail_later(const std::string& id, const std::string& message);
   std::vector<std::string> calls() const;
   void clear_calls();
   // The stable version as last switched (initially empty) and canary weights.
@@ -40,6 +42,8 @@ class FakeRolloutActions final : public RolloutActions {
   void set_replica_routable(const std::string& replica_id, bool routable) override;
   int in_flight(const std::string& replica_id) override;
   void stop_replica(const std::string& replica_id) override;
+  std::string version_failure(const std::string& version) override;
+  std::string replica_failure(const std::string& replica_id) override;
 
  private:
   mutable std::mutex mu_;
@@ -47,6 +51,7 @@ class FakeRolloutActions final : public RolloutActions {
   std::set<std::string> ready_;
   std::map<std::string, int> in_flight_;
   std::map<std::string, std::string> start_errors_;
+  std::map<std::string, std::string> later_errors_;
   std::map<std::string, int> weights_;
   std::string smoke_error_;
   std::string stable_;

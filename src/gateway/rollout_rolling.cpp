@@ -36,6 +36,8 @@ void RolloutController::tick_replacing() {
       step_since_ = clock_.now();
       event(new_id + " ready and routed; draining " + old_id);
       autosave();
+    } else if (const std::string why = actions_.replica_failure(new_id); !why.empty()) {
+      begin_restore(RolloutPhase::kFailed, new_id + " failed to start: " + why);
     } else if (step_elapsed() >= spec.ready_timeout) {
       begin_restore(RolloutPhase::kFailed,
                     new_id + " not ready after " + format_duration(spec.ready_timeout));

@@ -185,15 +185,30 @@ Result<RouteDecision> DefaultRouter::pick(const RouteRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   const bool canary = !canary_.empty() && in_canary_share(split_key, canary_percent_);
   const std::vector<Version*> order = version_order(canary);
+  size_t refused = order.size();  // the first version whose breaker refused
   for (size_t i = 0; i < order.size(); ++i) {
     Version& v = *order[i];
     std::vector<Replica*> candidates = routable(v);
     if (candidates.empty()) continue;
     const BreakerTicket ticket = v.breaker->try_acquire();
-    if (!ticket.allowed) continue;
+    if (!ticket.allowed) {
+      if (refused == order.size()) refused = i;
+      continue;
+    }
     Replica* r = choose(candidates, request.session_key);
     ++r->outstanding;
     return RouteDecision{v.name, r->info, v.name == canary_, i != 0, ticket, r->incarnation};
+  }
+  // Fail open: no version can take the request but one whose breaker is
+  // open has healthy replicas. Refusing would be a certain failure; the
+  // breaker is there to move traffic to another version, not to drop it.
+  if (refused < order.size()) {
+    Version& v = *order[refused];
+    std::vector<Replica*> candidates = routable(v);
+    Replica* r = choose(candidates, request.session_key);
+    ++r->outstanding;
+    return RouteDecision{v.name, r->info, v.name == canary_, refused != 0, BreakerTicket::bypass(),
+                         r->incarnation};
   }
   return make_error(ErrorCode::kResourceExhausted, "no healthy replica can serve the request");
 }

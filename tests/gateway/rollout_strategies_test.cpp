@@ -93,6 +93,20 @@ TEST_F(BlueGreenTest, NeverReadyFails) {
   EXPECT_EQ(actions.stable(), "");
 }
 
+TEST_F(BlueGreenTest, CrashLoopingNewVersionFailsAtOnce) {
+  ASSERT_TRUE(ctl.start(spec(RolloutStrategy::kBlueGreen, 1)).ok());
+  ctl.tick();
+  EXPECT_EQ(phase(ctl), RolloutPhase::kStarting);
+  actions.fail_later("v2", "v2/0 is crash-looping (last: exit 1)");
+  clock.advance(std::chrono::seconds(1));  // long before ready_timeout
+  ctl.tick();
+  const RolloutStatus st = ctl.status();
+  EXPECT_EQ(st.state.phase, RolloutPhase::kFailed);
+  EXPECT_NE(st.state.message.find("crash-looping"), std::string::npos) << st.state.message;
+  EXPECT_EQ(actions.calls().back(), "drain_and_stop v2");
+  EXPECT_EQ(actions.stable(), "");
+}
+
 TEST_F(BlueGreenTest, AbortWhileStarting) {
   ASSERT_TRUE(ctl.start(spec(RolloutStrategy::kBlueGreen, 1)).ok());
   ASSERT_TRUE(ctl.abort().ok());
@@ -186,6 +200,19 @@ TEST_F(RollingTest, ReplicaNeverReadyFailsAndRestores) {
   RolloutStatus st = ctl.status();
   EXPECT_EQ(st.state.phase, RolloutPhase::kFailed);
   EXPECT_NE(st.state.message.find("v2/1 not ready after 5m"), std::string::npos) << st.state.message;
+}
+
+TEST_F(RollingTest, CrashLoopingReplicaFailsAtOnceAndRestores) {
+  ASSERT_TRUE(ctl.start(spec(RolloutStrategy::kRolling, 2)).ok());
+  replace(0);
+  actions.fail_later("v2/1", "v2/1 crashed 3 times without becoming ready");
+  ctl.tick();
+  EXPECT_EQ(phase(ctl), RolloutPhase::kRollingBack);
+  actions.set_ready("v1/0");
+  ctl.tick();
+  const RolloutStatus st = ctl.status();
+  EXPECT_EQ(st.state.phase, RolloutPhase::kFailed);
+  EXPECT_NE(st.state.message.find("v2/1 failed to start"), std::string::npos) << st.state.message;
 }
 
 TEST_F(RollingTest, RestoreThatNeverGetsReadyFails) {

@@ -195,5 +195,32 @@ TEST(Router, RealBreakerOpensAndRoutesToBackup) {
   EXPECT_TRUE(probe->ticket.probe);
 }
 
+TEST(Router, OpenBreakerWithNoOtherVersionFailsOpen) {
+  FakeClock clock;
+  GatewayConfig config;
+  config.pools = {PoolConfig{"v1", "/m", 1, PoolRole::kPrimary, {}}};
+  config.breaker.min_requests = 10;
+  auto router = make_router(config, clock);
+  ASSERT_TRUE(router->add_replica("v1", ReplicaInfo{"v1/0", "127.0.0.1", 1}).ok());
+  router->set_healthy("v1/0", true);
+  for (int i = 0; i < 10; ++i) {
+    auto d = router->pick(RouteRequest{"k"});
+    ASSERT_TRUE(d.ok());
+    router->release(*d, RequestOutcome::kConnectFailure);
+  }
+  ASSERT_EQ(router->breaker("v1")->state(), BreakerState::kOpen);
+  // Nothing else can serve: the request still goes to v1 (not a 503), and
+  // its outcome moves no breaker state.
+  auto d = router->pick(RouteRequest{"k"});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->version, "v1");
+  EXPECT_FALSE(d->ticket.probe);
+  router->release(*d, RequestOutcome::kSuccess);
+  EXPECT_EQ(router->breaker("v1")->state(), BreakerState::kOpen);
+  // With no healthy replica at all it is still an error.
+  router->set_healthy("v1/0", false);
+  EXPECT_FALSE(router->pick(RouteRequest{"k"}).ok());
+}
+
 }  // namespace
 }  // namespace r1::gateway
