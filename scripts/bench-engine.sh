@@ -25,6 +25,9 @@
 #   PP [512]  TG [128]  BATCH [4] (0: no batched decode)  ROUNDS [3]  REPS [2]
 #   DEPTH [4096] (empty or 0: no decode-at-depth row; the fill of DEPTH
 #     tokens runs, untimed, once per repetition of that row)
+#   DEPTH_THREADS [$THREADS]  DEPTH_TYPES [$TYPES]  where the depth row runs
+#   BUSY [1] (0: no row "tg +busy": decode on every thread with a competing
+#     busy process, to compare with the 1-thread figure)
 #   ENGINES ["r1serve llama.cpp"]   MEMBW_MIB [1024]
 #   OUT_DIR [docs/benchmarks; QUICK: $R1_BENCH_DIR/quick]  engine.md, engine.csv
 #   R1SERVE, MEMBW, LLAMA_BENCH      binaries (default: in BUILD_DIR)
@@ -46,6 +49,7 @@ TG=${TG:-128}
 BATCH=${BATCH:-4}
 DEPTH=${DEPTH-4096}
 DEPTH=${DEPTH:-0}
+BUSY=${BUSY:-1}
 ROUNDS=${ROUNDS:-3}
 REPS=${REPS:-2}
 ENGINES=${ENGINES:-r1serve llama.cpp}
@@ -94,9 +98,11 @@ synth_models() {
   done
 }
 
-# run_one ENGINE MODEL THREADS PP TG BATCH DEPTH: appends one JSON line to $RESULTS.
+# run_one ENGINE MODEL THREADS PP TG BATCH DEPTH [BUSY]: appends one JSON
+# line to $RESULTS. BUSY=1: a competing busy process (a shell spin loop)
+# runs alongside, as when another program takes a core.
 run_one() {
-  local engine=$1 model=$2 threads=$3 pp=$4 tg=$5 batch=$6 depth=$7 bin out
+  local engine=$1 model=$2 threads=$3 pp=$4 tg=$5 batch=$6 depth=$7 busy=${8:-0} bin out busy_pid=""
   bin=$R1SERVE
   local args=(-m "$model" -t "$threads" --pp "$pp" --tg "$tg" --batch "$batch" --reps "$REPS" --json)
   if [ "$depth" -gt 0 ]; then args+=(--depth "$depth"); fi
@@ -105,9 +111,19 @@ run_one() {
   else
     args=(bench "${args[@]}")
   fi
+  if [ "$busy" = 1 ]; then
+    sh -c 'while :; do :; done' &
+    busy_pid=$!
+  fi
   if ! out=$("$bin" "${args[@]}" 2>"$WORK/stderr"); then
+    [ -n "$busy_pid" ] && kill "$busy_pid"
     cat "$WORK/stderr" >&2
     die "$engine failed on $model (threads $threads, pp $pp, tg $tg, batch $batch, depth $depth)"
+  fi
+  if [ -n "$busy_pid" ]; then
+    kill "$busy_pid"
+    wait "$busy_pid" 2>/dev/null || true
+    out=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); j["busy"]=1; print(json.dumps(j))' "$out")
   fi
   echo "$out" >>"$RESULTS"
   python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print("  %-9s %-7s t%d b%d d%d  pp %8.2f  tg %8.2f tok/s  rss %6.0f MB" % (j["engine"], j["type"], j["threads"], j["batch"], j.get("depth", 0), j["pp_tps"], j["tg_tps"], j["rss_mb"]))' "$out" >&2
@@ -115,11 +131,11 @@ run_one() {
 
 # Alternates the engines ROUNDS times for one configuration.
 alternate() {
-  local model=$1 threads=$2 pp=$3 tg=$4 batch=$5 depth=${6:-0}
+  local model=$1 threads=$2 pp=$3 tg=$4 batch=$5 depth=${6:-0} busy=${7:-0}
   for ((round = 1; round <= ROUNDS; round++)); do
     cat "$model" >/dev/null
     for engine in $ENGINES; do
-      run_one "$engine" "$model" "$threads" "$pp" "$tg" "$batch" "$depth"
+      run_one "$engine" "$model" "$threads" "$pp" "$tg" "$batch" "$depth" "$busy"
     done
   done
 }
@@ -140,9 +156,14 @@ measure() {
         log "$PRESET $type, $t thread(s): tg$TG at batch $BATCH"
         alternate "$model" "$t" 0 "$TG" "$BATCH"
       fi
-      if [ "$DEPTH" -gt 0 ]; then
+      if [ "$DEPTH" -gt 0 ] && [[ " ${DEPTH_THREADS:-$THREADS} " == *" $t "* ]] &&
+        [[ " ${DEPTH_TYPES:-$TYPES} " == *" $type "* ]]; then
         log "$PRESET $type, $t thread(s): tg$TG at depth $DEPTH"
         alternate "$model" "$t" 0 "$TG" 1 "$DEPTH"
+      fi
+      if [ "$BUSY" = 1 ] && [ "$t" -gt 1 ]; then
+        log "$PRESET $type, $t thread(s): tg$TG with a competing busy process"
+        alternate "$model" "$t" 0 "$TG" 1 0 1
       fi
     done
   done
@@ -181,7 +202,7 @@ gbps = {int(k): v for k, v in bw["gbps_by_threads"].items()}
 def key(r, what):
     b, d = r["batch"], r.get("depth", 0)
     test = "pp%d" % r["n_pp"] if what == "pp" else ("tg%d" % r["n_tg"] + (" x%d" % b if b > 1 else ""))
-    return (r["type"], r["threads"], test + ("@d%d" % d if d > 0 else ""))
+    return (r["type"], r["threads"], test + ("@d%d" % d if d > 0 else "") + (" +busy" if r.get("busy") else ""))
 
 cells, extra, read_bytes, kv_pos, shape = {}, {}, {}, {}, {}
 for r in runs:

@@ -62,14 +62,40 @@ void ThreadPool::run(const Job& fn) {
     fn(0, 1);
     return;
   }
+  if (solo_left_ > 0) {  // another process holds a core: see the header
+    --solo_left_;
+    ++solo_total_;
+    fn(0, 1);
+    return;
+  }
   job_.store(&fn, std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
   next_index_.store(1, std::memory_order_release);  // publishes job_ and done_
   generation_.fetch_add(1);
   wake(work_sleepers_, work_cv_);
+  const auto t0 = std::chrono::steady_clock::now();
   fn(0, n_threads_);
   run_claimed();  // indices no worker has started yet
+  const auto t1 = std::chrono::steady_clock::now();
   wait_for([&] { return done_.load() == n_threads_ - 1; }, done_sleepers_, done_cv_);
+  note_wait(t1 - t0, std::chrono::steady_clock::now() - t1);
+}
+
+void ThreadPool::note_wait(std::chrono::nanoseconds work, std::chrono::nanoseconds tail) {
+  window_work_ += work;
+  window_tail_ += tail;
+  if (++window_runs_ < kWindowRuns) return;
+  // Balanced threads finish within a chunk of each other; waiting over
+  // half of the caller's own working time, two windows in a row, means a
+  // thread keeps losing its core to another process (one window alone can
+  // be page faults of a first pass over the weights).
+  bad_windows_ = window_tail_ * 2 > window_work_ ? bad_windows_ + 1 : 0;
+  if (bad_windows_ >= 2) {
+    bad_windows_ = 0;
+    solo_left_ = kSoloRuns;
+  }
+  window_runs_ = 0;
+  window_work_ = window_tail_ = std::chrono::nanoseconds(0);
 }
 
 void ThreadPool::run_claimed() {

@@ -9,11 +9,21 @@
 // condition variable) both for new work and for completion, so a pool
 // sharing cores with another busy process degrades instead of collapsing.
 //
+// Stragglers: a worker descheduled in the middle of its index holds the
+// call up until the OS runs it again, which no stealing can avoid. run()
+// measures how long it waits for the last index after the caller ran out of
+// work; when, over two windows of kWindowRuns calls in a row, those waits
+// add up to more than half of the caller's own working time, another
+// process is taking a core: the next kSoloRuns calls run fn(0, 1) on the caller alone (so fn
+// must accept any n_threads <= size()), then the pool tries all threads
+// again.
+//
 // Thread contract: run() and parallel_for() are called from one thread at a
 // time (the owner); fn runs concurrently on all threads.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -40,6 +50,11 @@ class ThreadPool {
   void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
 
   static constexpr int kChunksPerThread = 4;
+  static constexpr int kWindowRuns = 64;
+  static constexpr int kSoloRuns = 4000;
+
+  // Calls that ran on the caller alone because of stragglers (lifetime).
+  int64_t solo_runs() const { return solo_total_; }
 
  private:
   using Job = std::function<void(int, int)>;
@@ -51,6 +66,8 @@ class ThreadPool {
   template <typename Pred>
   void wait_for(Pred pred, std::atomic<int>& sleepers, std::condition_variable& cv);
   void wake(std::atomic<int>& sleepers, std::condition_variable& cv);
+  // Straggler accounting of one call (see the header comment).
+  void note_wait(std::chrono::nanoseconds work, std::chrono::nanoseconds tail);
 
   int n_threads_;
   std::vector<std::thread> workers_;
@@ -62,6 +79,12 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::atomic<int> work_sleepers_{0}, done_sleepers_{0};
+  // Straggler detection (owner thread only): one bit per recent call.
+  int window_runs_ = 0;
+  std::chrono::nanoseconds window_work_{0}, window_tail_{0};
+  int bad_windows_ = 0;
+  int solo_left_ = 0;
+  int64_t solo_total_ = 0;
 };
 
 }  // namespace r1

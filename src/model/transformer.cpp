@@ -24,7 +24,6 @@ Scratch::Scratch(const ModelConfig& c, int64_t max_batch_tokens) : max_batch(max
   proj.resize(n * c.n_embd);
   gate.resize(n * c.n_ff);
   up.resize(n * c.n_ff);
-  hidden.resize(n * c.n_ff);
 }
 
 void Scratch::reserve_attention(int n_threads, int64_t n_ctx, int64_t head_dim) {
@@ -176,10 +175,10 @@ void ffn_block(const ModelConfig& c, const LayerWeights& l, int64_t n, ForwardCo
   // gate[n, n_ff] = xn Wgate^T, up[n, n_ff] = xn Wup^T
   kernels::matmul(l.ffn_gate, s.xn.data(), n, s.gate.data(), ctx.pool);
   kernels::matmul(l.ffn_up, s.xn.data(), n, s.up.data(), ctx.pool);
-  // hidden = silu(gate) * up
-  kernels::swiglu(s.gate.data(), s.up.data(), s.hidden.data(), n * c.n_ff);
-  // x += hidden Wdown^T
-  kernels::matmul(l.ffn_down, s.hidden.data(), n, s.proj.data(), ctx.pool);
+  // gate = silu(gate) * up (in place: element by element)
+  kernels::swiglu(s.gate.data(), s.up.data(), s.gate.data(), n * c.n_ff);
+  // x += gate Wdown^T
+  kernels::matmul(l.ffn_down, s.gate.data(), n, s.proj.data(), ctx.pool);
   kernels::add(s.x.data(), s.proj.data(), n * c.n_embd);
 }
 

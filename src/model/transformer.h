@@ -47,9 +47,8 @@ struct Scratch {
   std::vector<float> v;      // [n, nkv * d]
   std::vector<float> att;    // [n, nh * d]  attention output, heads concatenated
   std::vector<float> proj;   // [n, n_embd]  output of attn_output / ffn_down
-  std::vector<float> gate;   // [n, n_ff]
+  std::vector<float> gate;   // [n, n_ff]    then silu(gate) * up, in place
   std::vector<float> up;     // [n, n_ff]
-  std::vector<float> hidden; // [n, n_ff]    silu(gate) * up
   // Attention workspace (attention.cpp lays it out: per-thread or per
   // (token, kv head) scores, chunk sums and partial outputs, fp16 queries).
   // Grown by reserve_attention() before use, never shrunk.
