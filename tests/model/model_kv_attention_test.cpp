@@ -295,7 +295,9 @@ TEST(KvAttention, ExpSumKernelsAgreeAndMatchStdExp) {
       outs.push_back(y);
     }
     for (size_t i = 1; i < outs.size(); ++i) {
-      EXPECT_EQ(std::memcmp(outs[0].data(), outs[i].data(), outs[0].size() * sizeof(float)), 0) << "n " << n;
+      EXPECT_TRUE(outs[0].empty() ||
+                  std::memcmp(outs[0].data(), outs[i].data(), outs[0].size() * sizeof(float)) == 0)
+          << "n " << n;
       EXPECT_EQ(std::memcmp(&sums[0], &sums[i], sizeof(double)), 0) << "n " << n;
     }
     double want_sum = 0.0;
