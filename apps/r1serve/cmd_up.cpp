@@ -1,54 +1,15 @@
 // `r1serve up`: the gateway from defaults (or a file) plus CLI overrides.
 #include "cmd_up.h"
 
-#include <unistd.h>
-
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 
 #include "cmd_serve.h"
 #include "common.h"
-#include "model/synth.h"
 
 namespace r1::app {
 namespace {
 
 namespace fs = std::filesystem;
-
-// Same place as `serve`'s demo model (cmd_serve.cpp), so both find one file.
-Result<fs::path> cache_dir() {
-  if (const char* d = std::getenv("R1SERVE_CACHE"); d != nullptr && *d != 0) return fs::path(d);
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != 0) return fs::path(x) / "r1serve";
-  if (const char* h = std::getenv("HOME"); h != nullptr && *h != 0) return fs::path(h) / ".cache" / "r1serve";
-  return make_error(ErrorCode::kNotFound, "no cache dir: set R1SERVE_CACHE, XDG_CACHE_HOME or HOME");
-}
-
-// The demo model, synthesized once (temp name + rename) before any worker
-// starts, so N workers never race to write it.
-Result<std::string> demo_model() {
-  R1_ASSIGN_OR_RETURN(fs::path dir, cache_dir());
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return make_error(ErrorCode::kIo, "cannot create cache dir " + dir.string() + ": " + ec.message());
-  const fs::path path = dir / (std::string("demo-") + kDemoPreset + "-" + kDemoType + "-seed" +
-                               std::to_string(kDemoSeed) + ".gguf");
-  if (fs::is_regular_file(path, ec)) return path.string();
-  std::fprintf(stderr, "up: synthesizing the demo model (RANDOM WEIGHTS) into %s (once)\n", path.c_str());
-  model::SynthParams p;
-  p.preset = kDemoPreset;
-  p.file_type = kDemoType;
-  p.seed = kDemoSeed;
-  p.vocab_path = default_vocab_dir();
-  const std::string tmp = path.string() + ".tmp." + std::to_string(getpid());
-  if (Status s = model::synth_model(p, tmp); !s.ok()) {
-    fs::remove(tmp, ec);
-    return s.error();
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) return make_error(ErrorCode::kIo, "cannot rename " + tmp + ": " + ec.message());
-  return path.string();
-}
 
 gateway::PoolConfig* primary_pool(gateway::GatewayConfig& g) {
   for (auto& p : g.pools) {
@@ -123,7 +84,7 @@ int up_command(const UpConfig& c) {
   Result<gateway::GatewayConfig> config = up_config(c, model.empty() && c.config_path.empty() ? "<demo>" : model, default_state);
   if (!config.ok()) return report(config.error());
   if (model.empty() && c.config_path.empty()) {
-    Result<std::string> demo = demo_model();
+    Result<std::string> demo = ensure_demo_model(kDemoPreset);
     if (!demo.ok()) return report(demo.error());
     model = *demo;
     config = up_config(c, model, default_state);

@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "cmd_serve.h"
 #include "core/clock.h"
 #include "model/config.h"
+#include "model/synth.h"
 
 namespace r1::app {
 
@@ -135,6 +138,43 @@ Result<LoadedModel> load_model(const std::string& path, int64_t n_ctx) {
   R1_ASSIGN_OR_RETURN(out.tokenizer, load_tokenizer(*out.file));
   out.load_seconds = seconds_since(t0);
   return out;
+}
+
+Result<std::filesystem::path> cache_dir() {
+  if (const char* d = std::getenv("R1SERVE_CACHE"); d != nullptr && *d != 0) return std::filesystem::path(d);
+  if (const char* x = std::getenv("XDG_CACHE_HOME"); x != nullptr && *x != 0) {
+    return std::filesystem::path(x) / "r1serve";
+  }
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != 0) {
+    return std::filesystem::path(h) / ".cache" / "r1serve";
+  }
+  return make_error(ErrorCode::kNotFound, "no cache dir: set R1SERVE_CACHE, XDG_CACHE_HOME or HOME");
+}
+
+// The demo model's path, synthesized on first use (written to a temporary
+// name, then renamed, so a crash never leaves a truncated model behind).
+Result<std::string> ensure_demo_model(const std::string& preset) {
+  R1_ASSIGN_OR_RETURN(std::filesystem::path dir, cache_dir());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot create cache dir " + dir.string() + ": " + ec.message());
+  const std::filesystem::path path =
+      dir / ("demo-" + preset + "-" + kDemoType + "-seed" + std::to_string(kDemoSeed) + ".gguf");
+  if (std::filesystem::is_regular_file(path, ec)) return path.string();
+  std::fprintf(stderr, "synthesizing the demo model (RANDOM WEIGHTS) into %s (once)\n", path.c_str());
+  model::SynthParams p;
+  p.preset = preset;
+  p.file_type = kDemoType;
+  p.seed = kDemoSeed;
+  p.vocab_path = default_vocab_dir();
+  const std::string tmp = path.string() + ".tmp." + std::to_string(getpid());
+  if (Status s = model::synth_model(p, tmp); !s.ok()) {
+    std::filesystem::remove(tmp, ec);
+    return s.error();
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return make_error(ErrorCode::kIo, "cannot rename " + tmp + ": " + ec.message());
+  return path.string();
 }
 
 std::string default_vocab_dir() {

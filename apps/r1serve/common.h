@@ -4,6 +4,7 @@
 // Thread contract: called from main()'s thread only.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -50,5 +51,14 @@ uint64_t mem_available_bytes();
 
 // <exe dir>/../assets/vocab when it exists, else the source tree's.
 std::string default_vocab_dir();
+
+// r1serve's cache dir: $R1SERVE_CACHE, else $XDG_CACHE_HOME/r1serve, else
+// ~/.cache/r1serve.
+Result<std::filesystem::path> cache_dir();
+
+// The demo model of `preset` (kDemoType, kDemoSeed in cmd_serve.h) in the
+// cache dir, synthesized on first use under a temporary name and renamed,
+// so a crash never leaves a truncated model and concurrent callers are safe.
+Result<std::string> ensure_demo_model(const std::string& preset);
 
 }  // namespace r1::app
