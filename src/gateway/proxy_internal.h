@@ -84,7 +84,8 @@ struct OpenResult {
 };
 
 // Picks, connects, sends and reads the header, retrying per the options.
-// `retry_only`: every attempt is a retry (continuations).
+// `retry_only`: a stream continuation; its attempts do not draw on the retry
+// budget (see open_upstream).
 Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::string& body,
                                     bool stream, bool retry_only);
 // Releases the pick with `outcome`; keeps the connection when reusable.

@@ -139,14 +139,18 @@ Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::strin
   OpenResult last{nullptr, 503, error_json("no attempt was made", "unavailable"), "none"};
   const int attempts = std::max(1, ctx.options.retries.max_attempts);
   for (int attempt = 0; attempt < attempts; ++attempt) {
-    const bool retry = retry_only || attempt > 0;
-    if (retry && !ctx.budget.try_acquire()) {
+    // The retry budget guards the workers against retry storms of new
+    // requests. A stream continuation (retry_only) is not one: its client
+    // already has part of the answer, refusing it is a certain failure, and
+    // max_continuations bounds it per stream.
+    const bool budgeted = attempt > 0 && !retry_only;
+    if (budgeted && !ctx.budget.try_acquire()) {
       ctx.metrics.count_budget_exhausted();
       break;
     }
     if (attempt > 0) ctx.metrics.count_retry();
     auto up = co_await try_once(ctx, st, body, stream, &last);
-    if (retry) ctx.budget.release();
+    if (budgeted) ctx.budget.release();
     if (up) co_return OpenResult{std::move(up), 200, "", ""};
     if (last.version == "none") break;  // nothing could be picked
   }
