@@ -95,6 +95,19 @@ Status Scheduler::validate(const SchedRequest& r) const {
   return Status();
 }
 
+// A continuation (resume tokens: its client is mid-stream on another
+// replica that failed) goes ahead of new requests, behind preempted ones and
+// earlier continuations; a new request goes to the back.
+void Scheduler::enqueue(SeqPtr seq) {
+  auto pos = waiting_.end();
+  if (!seq->request().resume_tokens.empty()) {
+    pos = std::find_if(waiting_.begin(), waiting_.end(), [](const SeqPtr& s) {
+      return !s->ever_admitted && s->request().resume_tokens.empty();
+    });
+  }
+  waiting_.insert(pos, std::move(seq));
+}
+
 Result<uint64_t> Scheduler::submit(SchedRequest request, std::shared_ptr<RequestSink> sink) {
   CHECK(sink != nullptr);
   R1_RETURN_IF_ERROR(validate(request));
@@ -113,7 +126,7 @@ Result<uint64_t> Scheduler::submit(SchedRequest request, std::shared_ptr<Request
       return make_error(ErrorCode::kResourceExhausted,
                         "the queue is full (" + std::to_string(opt_.n_queue) + " waiting requests)");
     }
-    waiting_.push_back(std::move(seq));
+    enqueue(std::move(seq));
     stats_.queue_depth = static_cast<int64_t>(waiting_.size());
   }
   cv_.notify_one();

@@ -4,12 +4,14 @@
 // FIFO wait queue and one engine thread. Each engine step:
 //   1. ends cancelled requests and those past their deadline (queued ones
 //      too), freeing their KV blocks;
-//   2. admits waiting requests in strict FIFO order while a slot is free and
+//   2. admits waiting requests in FIFO order while a slot is free and
 //      the head's blocks fit (after evicting unreferenced prefix-cache
 //      blocks), keeping one spare block per running sequence for decode
 //      growth. The head is never overtaken: a large prompt waits for space
 //      rather than starve behind smaller ones. The head reuses the longest
-//      cached block-aligned prefix (prefix_cache.h);
+//      cached block-aligned prefix (prefix_cache.h). Continuations (requests
+//      with resume tokens, whose clients are mid-stream after another
+//      replica failed) queue ahead of new requests, behind preempted ones;
 //   3. plans one batch under a token budget (step_tokens): one decode token
 //      for every sequence that is generating, then prefill chunks of new
 //      sequences in admission order with what is left, so a long prompt
@@ -128,6 +130,7 @@ class Scheduler {
   using SeqPtr = std::unique_ptr<Sequence>;
 
   Status validate(const SchedRequest& r) const;
+  void enqueue(SeqPtr seq);  // mu_ held
   void run();
   bool wait_for_work();
   void end_cancelled_and_expired();

@@ -42,9 +42,12 @@ void Scheduler::admit() {
     if (!ready) return;
     SeqPtr seq;
     {
+      // A continuation submitted meanwhile may now stand before `head`.
       std::lock_guard<std::mutex> lock(mu_);
-      seq = std::move(waiting_.front());
-      waiting_.pop_front();
+      auto it = std::find_if(waiting_.begin(), waiting_.end(), [&](const SeqPtr& s) { return s.get() == head; });
+      CHECK(it != waiting_.end());
+      seq = std::move(*it);
+      waiting_.erase(it);
     }
     if (seq->ended_by_resume) {
       finish(*seq, *seq->ended_by_resume);

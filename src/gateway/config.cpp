@@ -110,8 +110,9 @@ Status parse_retries(const YamlSection& s, RetryConfig& c) {
 }
 
 Status parse_stream(const YamlSection& s, StreamConfig& c) {
-  R1_RETURN_IF_ERROR(s.check_keys({"continuation", "per_token_timeout"}));
+  R1_RETURN_IF_ERROR(s.check_keys({"continuation", "per_token_timeout", "first_token_timeout"}));
   R1_RETURN_IF_ERROR(s.read_bool("continuation", c.continuation));
+  R1_RETURN_IF_ERROR(s.read_duration("first_token_timeout", c.first_token_timeout, kMinInterval));
   return s.read_duration("per_token_timeout", c.per_token_timeout, kMinInterval);
 }
 
@@ -345,7 +346,8 @@ std::string describe(const GatewayConfig& c) {
      << "% and never the last replica\n";
   os << "  retries: " << c.retries.max_attempts << " attempts, budget " << c.retries.budget_percent
      << "% (min " << c.retries.min_retries << ")\n";
-  os << "  stream: continuation " << (c.stream.continuation ? "on" : "off") << ", per-token timeout "
+  os << "  stream: continuation " << (c.stream.continuation ? "on" : "off") << ", first-token timeout "
+     << format_duration(c.stream.first_token_timeout) << ", per-token timeout "
      << format_duration(c.stream.per_token_timeout) << "\n";
   os << "  rollout: canary " << c.rollout.canary_percent << "%, analysis window "
      << format_duration(c.rollout.analysis_window)

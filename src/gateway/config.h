@@ -77,6 +77,10 @@ struct RetryConfig {
 struct StreamConfig {
   bool continuation = true;  // resume a broken stream on another replica
   Duration per_token_timeout = std::chrono::seconds(30);
+  // Until an upstream's first token: queueing plus prefill, which for a long
+  // prompt, a large model or a continuation arriving with many others takes
+  // far longer than one decode step.
+  Duration first_token_timeout = std::chrono::minutes(2);
 };
 
 struct RolloutConfig {

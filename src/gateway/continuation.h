@@ -78,6 +78,7 @@ class StreamTracker {
   std::string on_event(std::string_view event);
 
   bool done() const { return done_; }            // [DONE] seen
+  bool tracking() const { return track_; }       // token ids are being recorded
   bool errored() const { return !error_.empty(); }
   const std::string& error_event() const { return error_; }
   const std::vector<int32_t>& tokens() const { return tokens_; }

@@ -43,15 +43,23 @@ Awaitable<PumpResult> pump(Ctx& ctx, Upstream& up, StreamTracker& tracker, beast
   char buf[8192];
   beast::error_code ec;
   auto& p = *up.parser;
+  // Until this upstream's first token, queueing and prefill (first-token
+  // timeout); then one decode step per token (per-token timeout).
+  // An untracked stream has no ids: its first event counts as started.
+  const size_t tokens_before = tracker.tokens().size();
+  bool any_event = false;
   while (!p.is_done()) {
     p.get().body().data = buf;
     p.get().body().size = sizeof(buf);
-    up.stream->expires_after(ctx.options.stream.per_token_timeout);
+    const bool started = tracker.tracking() ? tracker.tokens().size() > tokens_before : any_event;
+    up.stream->expires_after(started ? ctx.options.stream.per_token_timeout
+                                     : ctx.options.stream.first_token_timeout);
     co_await http::async_read_some(*up.stream, up.buffer, p, redirect(ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) break;
     splitter.feed(std::string_view(buf, sizeof(buf) - p.get().body().size));
     while (auto event = splitter.next()) {
+      any_event = true;
       const std::string out = tracker.on_event(*event);
       if (tracker.errored()) co_return PumpResult{PumpKind::kFailed, RequestOutcome::kServerError};
       if (!out.empty() && !co_await write_chunk(client, out)) co_return PumpResult{PumpKind::kClientGone};

@@ -96,7 +96,7 @@ Awaitable<std::unique_ptr<Upstream>> try_once(Ctx& ctx, RequestState& st, const 
   up->decision = *decision;
   up->key = decision->replica.host + ":" + std::to_string(decision->replica.port);
   if (st.tried.size() == 1) ctx.metrics.observe_added_latency(SteadyClock::now() - st.started);
-  const Duration timeout = stream ? ctx.options.stream.per_token_timeout : ctx.options.response_timeout;
+  const Duration timeout = stream ? ctx.options.stream.first_token_timeout : ctx.options.response_timeout;
   beast::error_code ec = co_await exchange(ctx, *up, upstream_request(st.request, body, up->key), timeout);
   const std::string& version = decision->version;
   if (ec) {

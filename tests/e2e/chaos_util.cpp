@@ -356,7 +356,8 @@ std::string ChaosYaml::render() const {
     << ", consecutive_connect_failures: 2, base_ejection_time: 2s, max_ejection_time: 10s}\n";
   y << "retries: {max_attempts: " << max_attempts << ", budget_percent: " << retry_budget_percent
     << ", min_retries: 10}\n";
-  y << "stream: {continuation: true, per_token_timeout: " << per_token_timeout << "}\n";
+  y << "stream: {continuation: true, per_token_timeout: " << per_token_timeout
+    << ", first_token_timeout: " << first_token_timeout << "}\n";
   y << "rollout: {canary_percent: " << canary_percent << ", analysis_window: " << analysis_window << "}\n";
   y << "supervisor: {backoff_base: " << backoff_base << ", backoff_max: 2s, stop_grace: " << stop_grace
     << ", crash_loop_count: " << crash_loop_count << "}\n";

@@ -131,6 +131,7 @@ struct ChaosYaml {
   double retry_budget_percent = 50;
   int consecutive_5xx = 1000;  // outlier ejection off unless a test wants it
   std::string per_token_timeout = "1s";
+  std::string first_token_timeout = "10s";
   int canary_percent = 20;
   std::string analysis_window = "8s";
   std::string backoff_base = "100ms";

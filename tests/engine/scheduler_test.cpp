@@ -126,6 +126,51 @@ TEST_F(SchedulerTest, ResumeContinuesExactly) {
   }
 }
 
+// Records the order in which requests finish.
+class OrderSink : public CollectSink {
+ public:
+  explicit OrderSink(std::atomic<int>* clock) : clock_(clock) {}
+  void on_finish(const FinishInfo& i) override {
+    order = clock_->fetch_add(1);
+    CollectSink::on_finish(i);
+  }
+  int order = -1;
+
+ private:
+  std::atomic<int>* clock_;
+};
+
+// One slot, busy: a continuation submitted after a new request is admitted
+// first (its client is mid-stream); new requests stay FIFO among themselves.
+TEST_F(SchedulerTest, ContinuationsQueueAheadOfNewRequests) {
+  auto sched = make(options(1));
+  const std::vector<int32_t> ids = prompt("<｜User｜>Count to ten.<｜Assistant｜>");
+  auto whole = run(*sched, greedy(ids, 6));
+  ASSERT_GE(whole->tokens.size(), 3u);
+  auto busy = std::make_shared<CollectSink>();
+  auto h = sched->submit(greedy(filler_prompt(2), -1), busy);
+  ASSERT_TRUE(h.ok());
+  while (busy->n_tokens() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::atomic<int> clock{0};
+  auto first_new = std::make_shared<OrderSink>(&clock);
+  auto second_new = std::make_shared<OrderSink>(&clock);
+  auto resumed_sink = std::make_shared<OrderSink>(&clock);
+  SchedRequest resumed = greedy(ids, 6);
+  resumed.resume_tokens.assign(whole->tokens.begin(), whole->tokens.begin() + 2);
+  ASSERT_TRUE(sched->submit(greedy(filler_prompt(3), 3), first_new).ok());
+  ASSERT_TRUE(sched->submit(greedy(filler_prompt(4), 3), second_new).ok());
+  ASSERT_TRUE(sched->submit(resumed, resumed_sink).ok());
+  EXPECT_EQ(sched->stats().queue_depth, 3);
+  sched->cancel(*h);
+  for (auto* s : {first_new.get(), second_new.get(), resumed_sink.get()}) ASSERT_TRUE(s->wait());
+  EXPECT_EQ(resumed_sink->order, 0);
+  EXPECT_EQ(first_new->order, 1);
+  EXPECT_EQ(second_new->order, 2);
+  std::vector<int32_t> joined = resumed.resume_tokens;
+  joined.insert(joined.end(), resumed_sink->tokens.begin(), resumed_sink->tokens.end());
+  EXPECT_EQ(joined, whole->tokens);  // and still exact
+}
+
 TEST_F(SchedulerTest, ResumeThatAlreadyEndsFinishesAtOnce) {
   auto sched = make(options(1));
   SchedRequest r = greedy(prompt("Hello"), 3);

@@ -54,7 +54,7 @@ breaker: {window: 10s, error_rate_percent: 2.5, min_requests: 10, open_duration:
 outlier: {consecutive_5xx: 3, consecutive_connect_failures: 2, base_ejection_time: 10s,
           max_ejection_time: 2m, max_ejection_percent: 30}
 retries: {max_attempts: 3, budget_percent: 10, min_retries: 1}
-stream: {continuation: false, per_token_timeout: 15s}
+stream: {continuation: false, per_token_timeout: 15s, first_token_timeout: 45s}
 rollout: {canary_percent: 10, analysis_window: 2m}
 supervisor: {binary: /usr/bin/r1serve, backoff_base: 200ms, backoff_max: 10s, crash_loop_count: 3,
              crash_loop_window: 1m, stop_grace: 5s}
@@ -80,6 +80,7 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(c->outlier.max_ejection_time, milliseconds(120000));
   EXPECT_EQ(c->retries.max_attempts, 3);
   EXPECT_FALSE(c->stream.continuation);
+  EXPECT_EQ(c->stream.first_token_timeout, std::chrono::seconds(45));
   EXPECT_EQ(c->rollout.canary_percent, 10);
   EXPECT_EQ(c->supervisor.crash_loop_count, 3);
   EXPECT_TRUE(c->test_mode);

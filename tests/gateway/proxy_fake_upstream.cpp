@@ -129,6 +129,7 @@ bool FakeUpstream::stream(int fd, size_t from) {
   std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
   out += event({{"id", id}, {"choices", {{{"index", 0}, {"delta", {{"role", "assistant"}}}}}}});
   if (!send_all(fd, out)) return false;
+  std::this_thread::sleep_for(std::chrono::milliseconds(script_.first_piece_delay_ms));
   int sent = 0;
   for (size_t i = from; i < script_.pieces.size(); ++i) {
     if (from == 0 && sent == script_.break_after && !broke_.exchange(true)) {

@@ -22,6 +22,7 @@ struct FakeUpstreamScript {
   int break_after = -1;      // pieces sent before breaking (first stream only)
   bool hang = false;         // break by hanging instead of closing
   bool hold_after_first = false;  // wait for release() after the first piece
+  int first_piece_delay_ms = 0;   // after the role chunk (queueing + prefill)
 };
 
 class FakeUpstream {

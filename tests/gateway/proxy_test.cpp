@@ -155,6 +155,44 @@ void expect_continuation(bool hang) {
 TEST(ProxyTest, StreamClosedMidwayContinuesOnAnotherReplica) { expect_continuation(false); }
 TEST(ProxyTest, StreamHangingPastPerTokenTimeoutContinues) { expect_continuation(true); }
 
+// A first token slower than the per-token timeout (queueing, prefill) is
+// waited for up to the first-token timeout, not treated as a hang.
+TEST(ProxyTest, SlowFirstTokenWaitsForTheFirstTokenTimeout) {
+  FakeUpstreamScript script;
+  script.first_piece_delay_ms = 900;  // 3 x per_token_timeout
+  FakeUpstream a(script);
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.config.stream.first_token_timeout = std::chrono::seconds(5);
+  h.add("v1", "v1/0", a.port());
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kStreamBody);
+  ASSERT_EQ(r.status, 200) << r.body;
+  int chunks = 0;
+  EXPECT_EQ(stream_text(r.body, &chunks), kFull) << r.body;
+  EXPECT_EQ(h.metrics.counters().continuations_total, 0);
+  EXPECT_EQ(a.requests(), 1);
+}
+
+// A worker that never produces its first token is continued elsewhere once
+// the first-token timeout passes.
+TEST(ProxyTest, NoFirstTokenPastTheFirstTokenTimeoutContinues) {
+  FakeUpstreamScript script;
+  script.break_after = 0;
+  script.hang = true;
+  FakeUpstream a(script);  // hangs on its first stream only
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.config.stream.first_token_timeout = std::chrono::milliseconds(600);
+  h.add("v1", "v1/0", a.port());  // the only replica: the continuation retries it
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kStreamBody);
+  const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.status, 200) << r.body;
+  int chunks = 0;
+  EXPECT_EQ(stream_text(r.body, &chunks), kFull) << r.body;
+  EXPECT_EQ(h.metrics.counters().continuations_total, 1);
+  EXPECT_EQ(a.requests(), 2);
+  EXPECT_GE(waited, 0.6);  // the first-token timeout, not the 300 ms per-token one
+}
+
 TEST(ProxyTest, ServerErrorsOpenTheBreakerAndTheBackupServes) {
   FakeUpstreamScript bad;
   bad.status = 500;
