@@ -123,6 +123,18 @@ load() {
     { tail -n 5 "$WORK/loadgen.log" >&2; die "bench serve $* failed"; }
 }
 
+# engine_totals: the server's decode-step totals from /metrics, as JSON
+# {"steps", "forward_s", "busy_s"}.
+engine_totals() {
+  curl -s "http://127.0.0.1:$PORT/metrics" | python3 -c 'import json, sys
+v = {}
+for line in sys.stdin:
+    for key, name in (("steps", "steps"), ("forward_s", "forward_seconds"), ("busy_s", "busy_seconds")):
+        if line.startswith("r1serve_engine_%s_total{kind=\"decode\"} " % name):
+            v[key] = float(line.split()[-1])
+print(json.dumps(v))'
+}
+
 # record TEST JSON [KEY=VALUE ...]: one result line.
 record() {
   python3 -c 'import json,sys; j=json.loads(sys.argv[2]); j["test"]=sys.argv[1]
@@ -180,8 +192,11 @@ test_overhead() {
     out=$("$R1SERVE" bench -m "$BIG" -t "$THREADS" --pp 0 --tg "$TG" --reps 1 --json 2>>"$WORK/engine.log") ||
       die "r1serve bench failed"
     record engine "$out" "round=$round"
+    local before after
+    before=$(engine_totals)
     out=$(load -c 1 -n 2 --output-len "$TG" --prompt-len "$PROMPT_LEN" --seed "$round")
-    record overhead "$out" "round=$round"
+    after=$(engine_totals)
+    record overhead "$out" "round=$round" "engine_before=$before" "engine_after=$after"
   done
   stop_server
   record overhead_log '{}' "error_lines=$(error_lines overhead)"
@@ -290,6 +305,24 @@ if eng and ovh:
     row("c", "overhead (ITL - engine) / engine", pct, "%", "< 2", pct is not None and pct < 2)
     row("c", "per round: engine ms / ITL p50 ms", ", ".join("%.2f/%.2f" % (1000.0 / e["tg_tps"], o["itl_ms"]["p50"])
         for e, o in zip(eng, ovh)), "ms")
+    # The same run seen from inside the server: its own decode steps (one
+    # token each with one stream) against what the client waited per token.
+    # Immune to the run-to-run drift of the A/B above; it cannot see a
+    # forward pass slowed by the HTTP threads competing for the cores.
+    def per_step(o, key):
+        b, a = o.get("engine_before", {}), o.get("engine_after", {})
+        steps = a.get("steps", 0) - b.get("steps", 0)
+        return 1000.0 * (a.get(key, 0) - b.get(key, 0)) / steps if steps > 0 else None
+    fwd = [per_step(o, "forward_s") for o in ovh]
+    busy = [per_step(o, "busy_s") for o in ovh]
+    if all(x is not None for x in fwd + busy):
+        in_run = [100.0 * (o["itl_ms"]["p50"] - f_) / f_ for o, f_ in zip(ovh, fwd)]
+        thread = [100.0 * (b_ - f_) / f_ for b_, f_ in zip(busy, fwd)]
+        row("c", "server's own decode step: forward / whole step", "%s / %s" % (fmt(med(fwd)), fmt(med(busy))), "ms")
+        row("c", "engine thread outside the forward pass (sampling, detokenizing, events)", med(thread), "%")
+        row("c", "overhead in the same run: (ITL p50 - forward per decode step) / forward", med(in_run), "%",
+            "< 2", med(in_run) < 2)
+        row("c", "per round: same-run overhead", ", ".join("%.2f" % x for x in in_run), "%")
 
 def slope(pts):
     if len(pts) < 2: return None

@@ -161,11 +161,18 @@ bool Scheduler::wait_for_work() {
 
 void Scheduler::run() {
   while (wait_for_work()) {
+    const Clock::time_point t0 = Clock::now();
     end_cancelled_and_expired();
     retire_finished();
     admit();
-    if (!running_.empty()) step();
+    const bool stepping = !running_.empty();
+    if (stepping) step();
     retire_finished();
+    if (stepping) {
+      const double busy = seconds_since(t0);
+      eng_.busy_seconds += busy;
+      if (last_step_decode_only_) eng_.decode_busy_seconds += busy;
+    }
     publish();
   }
   // Shutting down: every request still here ends as cancelled.

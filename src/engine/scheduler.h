@@ -94,6 +94,14 @@ struct SchedulerStats {
   int64_t steps = 0;
   double forward_seconds = 0;  // in model::forward
   double sample_seconds = 0;   // sampling + detokenizing + sinks
+  // Engine-thread iterations that ran a step, whole (the forward pass,
+  // sampling, admission, planning, retiring; not the publish of stats).
+  double busy_seconds = 0;
+  // The part of steps, forward_seconds and busy_seconds from decode-only
+  // steps (every sequence in the batch forwards one token).
+  int64_t decode_steps = 0;
+  double decode_forward_seconds = 0;
+  double decode_busy_seconds = 0;
 };
 
 class Scheduler {
@@ -171,6 +179,7 @@ class Scheduler {
 
   // Engine thread only.
   std::vector<SeqPtr> running_;  // admission order
+  bool last_step_decode_only_ = false;
   SchedulerStats eng_;           // counters, published into stats_
   std::vector<float> logits_;
   std::vector<uint8_t> block_marks_;  // per pool block, scratch of count_live_blocks

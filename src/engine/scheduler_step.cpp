@@ -146,12 +146,19 @@ void Scheduler::step() {
   std::vector<model::BatchEntry> batch;
   std::vector<Sequence*> sampled;
   build_batch(&batch, &sampled);
+  last_step_decode_only_ = false;
   if (batch.empty()) return;
+  last_step_decode_only_ = std::all_of(running_.begin(), running_.end(), [](const SeqPtr& s) { return s->step_n <= 1; });
   const Clock::time_point t0 = Clock::now();
   const Status st = model::forward(*model_, batch, *ctx_, logits_.data());
   const Clock::time_point t1 = Clock::now();
+  const double forward = std::chrono::duration<double>(t1 - t0).count();
   ++eng_.steps;
-  eng_.forward_seconds += std::chrono::duration<double>(t1 - t0).count();
+  eng_.forward_seconds += forward;
+  if (last_step_decode_only_) {
+    ++eng_.decode_steps;
+    eng_.decode_forward_seconds += forward;
+  }
   if (!st.ok()) {
     for (SeqPtr& s : running_) {
       if (s->step_n > 0) s->fail(st.error());

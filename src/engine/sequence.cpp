@@ -62,11 +62,7 @@ int32_t StepSampler::sample(std::span<const float> logits, int64_t step, int top
   if (p.temperature <= 0.0f) {
     token = sampling::argmax(work_);
   } else {
-    selector_.select({p.top_k, p.top_p, p.min_p}, work_, &candidates_);
-    if (!candidates_.empty()) {
-      token = sampling::sample_softmax(candidates_, p.temperature, step_uniform(seed_, step),
-                                       &weights_);
-    }
+    token = selector_.draw({{p.top_k, p.top_p, p.min_p}, p.temperature, step_uniform(seed_, step)}, work_);
   }
   if (token < 0) token = std::max(0, sampling::argmax(logits));  // everything banned
   if (top_n < 0 || out == nullptr) return token;

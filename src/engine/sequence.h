@@ -66,7 +66,6 @@ class StepSampler {
   sampling::CandidateSelector selector_;
   std::vector<float> work_;
   std::vector<sampling::Candidate> candidates_;
-  std::vector<float> weights_;
 };
 
 struct SequenceInit {

@@ -87,10 +87,15 @@ const OpsTable& table_for(Isa) { return scalar_table(); }
 #endif
 
 #if defined(__x86_64__) || defined(__i386__)
-// CPUID.1:ECX.F16C (clang has no "f16c" for __builtin_cpu_supports).
+// CPUID.1:ECX.F16C (clang has no "f16c" for __builtin_cpu_supports). Read
+// once: CPUID traps to the hypervisor in a VM (microseconds each), and the
+// attention path checks support on every call.
 bool has_f16c() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
+  static const bool f16c = [] {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    return __get_cpuid(1, &a, &b, &c, &d) != 0 && (c & bit_F16C) != 0;
+  }();
+  return f16c;
 }
 #endif
 

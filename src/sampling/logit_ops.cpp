@@ -12,6 +12,16 @@ namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// The loops over the whole vocabulary, compiled for AVX-512, AVX2 and the
+// baseline and picked at load time (ifunc). Without FP contraction
+// (CMakeLists.txt) every clone computes bitwise the same values: the same
+// operations in the same order, only more lanes at a time.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define R1_VOCAB_LOOP __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define R1_VOCAB_LOOP
+#endif
+
 // Nucleus histogram: kBins bins of 1/kBinsPerUnit logit units below the
 // maximum; the last bin also takes everything further down (and -inf).
 constexpr int kBins = 1024;
@@ -43,14 +53,14 @@ inline float exp_nonpos(float x) {
 }
 
 // out[i] = exp((in[i] - shift) * inv_t), with in[i] <= shift.
-void exp_row(std::span<const float> in, float shift, float inv_t, float* out) {
+R1_VOCAB_LOOP void exp_row(std::span<const float> in, float shift, float inv_t, float* out) {
   const size_t n = in.size();
   const float* src = in.data();
   for (size_t i = 0; i < n; ++i) out[i] = exp_nonpos((src[i] - shift) * inv_t);
 }
 
 // Sum in double with independent accumulators (no serial dependency).
-double sum_row(const float* v, size_t n) {
+R1_VOCAB_LOOP double sum_row(const float* v, size_t n) {
   double acc[4] = {0, 0, 0, 0};
   size_t i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -60,15 +70,79 @@ double sum_row(const float* v, size_t n) {
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
 
-float max_logit(std::span<const float> logits) {
+// Max over independent lanes (a single running max is a serial chain the
+// compiler may not reorder); inputs are never NaN.
+R1_VOCAB_LOOP float max_logit(std::span<const float> logits) {
+  constexpr size_t kLanes = 16;
+  float lane[kLanes];
+  std::fill(lane, lane + kLanes, kNegInf);
+  const size_t n = logits.size();
+  const float* v = logits.data();
+  size_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (size_t j = 0; j < kLanes; ++j) lane[j] = lane[j] < v[i + j] ? v[i + j] : lane[j];
+  }
   float m = kNegInf;
-  for (float l : logits) m = std::max(m, l);
+  for (; i < n; ++i) m = std::max(m, v[i]);
+  for (float l : lane) m = std::max(m, l);
   return m;
+}
+
+// bins[i] = min((max - logits[i]) * kBinsPerUnit, kBins - 1), truncated.
+R1_VOCAB_LOOP void bin_row(std::span<const float> logits, float max, uint16_t* bins) {
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const float f = std::min((max - logits[i]) * kBinsPerUnit, static_cast<float>(kBins - 1));
+    bins[i] = static_cast<uint16_t>(f);
+  }
+}
+
+inline bool any_in_bin(const uint16_t* bins, size_t n, uint16_t bin) {
+  int hits = 0;
+  for (size_t i = 0; i < n; ++i) hits |= bins[i] == bin ? 1 : 0;
+  return hits != 0;
+}
+
+// w[i] = 0 unless bins[i] < boundary and logits[i] >= min_logit.
+R1_VOCAB_LOOP void mask_row(std::span<const float> logits, const uint16_t* bins, uint16_t boundary,
+                            float min_logit, float* w) {
+  for (size_t i = 0; i < logits.size(); ++i) {
+    const bool in = bins[i] < boundary && logits[i] >= min_logit;
+    w[i] = in ? w[i] : 0.0f;
+  }
+}
+
+// The index where u (in [0, 1)) lands in the cumulative weights (n > 0,
+// weights >= 0); the last positive weight when rounding carries u past the
+// end, index 0 when all are zero.
+size_t pick_index(const float* w, size_t n, double u) {
+  const double r = u * sum_row(w, n);
+  // Skip whole blocks first so the serial cumulative sum stays short.
+  constexpr size_t kBlock = 64;
+  double cum = 0;
+  size_t i = 0;
+  while (n - i > kBlock) {
+    const double block = sum_row(w + i, kBlock);
+    if (cum + block > r) break;
+    cum += block;
+    i += kBlock;
+  }
+  size_t last_positive = n;
+  for (; i < n; ++i) {
+    if (w[i] <= 0.0f) continue;
+    cum += w[i];
+    last_positive = i;
+    if (cum > r) return i;
+  }
+  if (last_positive < n) return last_positive;
+  for (size_t j = n; j-- > 0;) {
+    if (w[j] > 0.0f) return j;
+  }
+  return 0;
 }
 
 }  // namespace
 
-void sanitize_logits(std::span<float> logits) {
+R1_VOCAB_LOOP void sanitize_logits(std::span<float> logits) {
   constexpr float kMax = std::numeric_limits<float>::max();
   for (float& l : logits) l = std::isnan(l) ? kNegInf : std::min(l, kMax);
 }
@@ -112,15 +186,11 @@ void apply_penalties(const PenaltyParams& p, const std::unordered_map<int32_t, i
 }
 
 int32_t argmax(std::span<const float> logits) {
-  int32_t best = -1;
-  float best_logit = kNegInf;
-  for (size_t i = 0; i < logits.size(); ++i) {
-    if (logits[i] > best_logit) {  // strict: ties keep the lowest id
-      best_logit = logits[i];
-      best = static_cast<int32_t>(i);
-    }
-  }
-  return best;
+  // The maximum (vectorized), then its first index: ties keep the lowest id.
+  const float m = max_logit(logits);
+  if (m == kNegInf) return -1;
+  const auto it = std::find(logits.begin(), logits.end(), m);
+  return static_cast<int32_t>(it - logits.begin());
 }
 
 double log_sum_exp(std::span<const float> logits) {
@@ -194,31 +264,15 @@ int32_t sample_softmax(std::span<const Candidate> candidates, float temperature,
   for (size_t i = 0; i < candidates.size(); ++i) {
     w[i] = exp_nonpos((candidates[i].logit - m) * inv_t);
   }
-  const double total = sum_row(w, candidates.size());
-  const double r = u * total;
-  // Skip whole blocks first so the serial cumulative sum stays short.
-  constexpr size_t kBlock = 64;
-  const size_t n = candidates.size();
-  double cum = 0;
-  size_t i = 0;
-  while (n - i > kBlock) {
-    const double block = sum_row(w + i, kBlock);
-    if (cum + block > r) break;
-    cum += block;
-    i += kBlock;
-  }
-  int32_t last_positive = -1;
-  for (; i < n; ++i) {
-    if (w[i] <= 0.0f) continue;
-    cum += w[i];
-    last_positive = candidates[i].id;
-    if (cum > r) return candidates[i].id;
-  }
-  if (last_positive >= 0) return last_positive;  // rounding: r landed at the end
-  for (size_t j = n; j-- > 0;) {
-    if (w[j] > 0.0f) return candidates[j].id;
-  }
-  return candidates[0].id;
+  return candidates[pick_index(w, candidates.size(), u)].id;
+}
+
+int32_t CandidateSelector::draw(const DrawParams& p, std::span<const float> logits) {
+  const TruncationParams& t = p.trunc;
+  const bool top_k = t.top_k > 0 && static_cast<size_t>(t.top_k) < logits.size();
+  if (!top_k && t.top_p < 1.0f) return sample_top_p({t.top_p, t.min_p, p.temperature, p.u}, logits);
+  select(t, logits, &candidates_);
+  return candidates_.empty() ? -1 : sample_softmax(candidates_, p.temperature, p.u, &weights_);
 }
 
 void CandidateSelector::select(const TruncationParams& p, std::span<const float> logits,
@@ -248,18 +302,18 @@ void CandidateSelector::select_all(float min_p, std::span<const float> logits,
   }
 }
 
-void CandidateSelector::select_top_p(float top_p, std::span<const float> logits,
-                                     std::vector<Candidate>* out) {
-  const float m = max_logit(logits);
-  if (m == kNegInf) return;
+// Bins the row, finds the boundary bin and sorts it into edge_: the nucleus
+// is every bin below the boundary plus edge_[0, n_edge_in_). Fills exps_
+// (exp(logit - max)) and bin_of_. False when every logit is -inf.
+bool CandidateSelector::find_nucleus(float top_p, std::span<const float> logits) {
+  max_ = max_logit(logits);
+  if (max_ == kNegInf) return false;
+  const float m = max_;
   const size_t n = logits.size();
   bin_of_.resize(n);
   exps_.resize(n);
   exp_row(logits, m, 1.0f, exps_.data());
-  for (size_t i = 0; i < n; ++i) {
-    const float f = std::min((m - logits[i]) * kBinsPerUnit, static_cast<float>(kBins - 1));
-    bin_of_[i] = static_cast<uint16_t>(f);
-  }
+  bin_row(logits, m, bin_of_.data());
   // kLanes interleaved histograms: neighbours in the same bin do not wait on
   // each other's additions.
   constexpr size_t kLanes = 4;
@@ -278,23 +332,56 @@ void CandidateSelector::select_top_p(float top_p, std::span<const float> logits,
   while (boundary < kBins - 1 && before + bin_mass_[boundary] < target) {
     before += bin_mass_[boundary++];
   }
-  boundary_.clear();
-  for (size_t i = 0; i < n; ++i) {
-    if (logits[i] == kNegInf) continue;
-    const Candidate c{static_cast<int32_t>(i), logits[i]};
-    if (bin_of_[i] < boundary) {
-      out->push_back(c);
-    } else if (bin_of_[i] == boundary) {
-      boundary_.push_back(c);
+  boundary_ = static_cast<uint16_t>(boundary);
+  edge_.clear();
+  // Blocks without a boundary-bin member are skipped by a vectorized test.
+  constexpr size_t kBlock = 64;
+  for (size_t i0 = 0; i0 < n; i0 += kBlock) {
+    const size_t i1 = std::min(n, i0 + kBlock);
+    if (!any_in_bin(bin_of_.data() + i0, i1 - i0, boundary_)) continue;
+    for (size_t i = i0; i < i1; ++i) {
+      if (bin_of_[i] == boundary_ && logits[i] != kNegInf) edge_.push_back({static_cast<int32_t>(i), logits[i]});
     }
   }
-  std::sort(boundary_.begin(), boundary_.end(), ranks_before);
+  std::sort(edge_.begin(), edge_.end(), [](const Candidate& a, const Candidate& b) { return ranks_before(a, b); });
+  n_edge_in_ = edge_.size();  // rounding: the target may be missed by a hair
   double cum = before;
-  for (const Candidate& c : boundary_) {
-    out->push_back(c);
-    cum += exps_[c.id];
-    if (cum >= target) break;
+  for (size_t j = 0; j < edge_.size(); ++j) {
+    cum += exps_[static_cast<size_t>(edge_[j].id)];
+    if (cum >= target) {
+      n_edge_in_ = j + 1;
+      break;
+    }
   }
+  return true;
+}
+
+void CandidateSelector::select_top_p(float top_p, std::span<const float> logits,
+                                     std::vector<Candidate>* out) {
+  if (!find_nucleus(top_p, logits)) return;
+  for (size_t i = 0; i < logits.size(); ++i) {
+    if (bin_of_[i] < boundary_) out->push_back({static_cast<int32_t>(i), logits[i]});
+  }
+  out->insert(out->end(), edge_.begin(), edge_.begin() + static_cast<std::ptrdiff_t>(n_edge_in_));
+}
+
+int32_t CandidateSelector::sample_top_p(const NucleusSample& p, std::span<const float> logits) {
+  CHECK(p.temperature > 0.0f) << p.temperature;
+  if (!find_nucleus(p.top_p, logits)) return -1;
+  const float m = max_;
+  const float min_logit = p.min_p > 0.0f ? m + std::log(p.min_p) : kNegInf;
+  const float inv_t = 1.0f / p.temperature;
+  const size_t n = logits.size();
+  float* w = exps_.data();  // reused: exp(logit - max) is no longer needed
+  // Weights of the whole bins below the boundary (branch-free, vectorized),
+  // then of the boundary-bin members inside.
+  exp_row(logits, m, inv_t, w);
+  mask_row(logits, bin_of_.data(), boundary_, min_logit, w);
+  for (size_t j = 0; j < n_edge_in_; ++j) {
+    const Candidate& c = edge_[j];
+    if (c.logit >= min_logit) w[c.id] = exp_nonpos((c.logit - m) * inv_t);
+  }
+  return static_cast<int32_t>(pick_index(w, n, p.u));
 }
 
 }  // namespace r1::sampling

@@ -92,25 +92,57 @@ struct TruncationParams {
   float min_p = 0.0f;   // 0: off
 };
 
+// One draw from the nucleus (top_p < 1, no top_k), min_p applied, by
+// inverse CDF in vocabulary order.
+struct NucleusSample {
+  float top_p = 1.0f;
+  float min_p = 0.0f;
+  float temperature = 1.0f;  // > 0
+  double u = 0;              // [0, 1)
+};
+
+// One draw: softmax(logit / temperature) over the truncated candidates, at
+// u in [0, 1).
+struct DrawParams {
+  TruncationParams trunc;
+  float temperature = 1.0f;  // > 0
+  double u = 0;
+};
+
 // top_k -> top_p -> min_p over a full logit row, reusing buffers between
 // calls. With top_p and no top_k it finds the nucleus without a full sort:
 // a histogram of probability mass over logit bins locates the bin in which
 // the cumulative mass reaches p, and only that bin is sorted.
 class CandidateSelector {
  public:
+  // select() + sample_softmax(); nucleus-only truncation (top_p < 1, no
+  // top_k) takes the fused sample_top_p. -1 when every logit is -inf.
+  int32_t draw(const DrawParams& p, std::span<const float> logits);
   // The candidate set, in an unspecified but deterministic order; empty only
   // when every logit is -inf.
   void select(const TruncationParams& p, std::span<const float> logits,
               std::vector<Candidate>* out);
+  // select({0, top_p, min_p}) + sample_softmax in one pass over the row and
+  // without materializing the candidates: the same candidate set and
+  // weights, drawn in vocabulary order. -1 when every logit is -inf.
+  int32_t sample_top_p(const NucleusSample& p, std::span<const float> logits);
 
  private:
+  bool find_nucleus(float top_p, std::span<const float> logits);
   void select_top_p(float top_p, std::span<const float> logits, std::vector<Candidate>* out);
   void select_all(float min_p, std::span<const float> logits, std::vector<Candidate>* out);
 
   std::vector<float> exps_;
   std::vector<uint16_t> bin_of_;
   std::vector<double> bin_mass_;
-  std::vector<Candidate> boundary_;
+  // find_nucleus's result: the row max, the boundary bin, its candidates
+  // sorted, and how many of them are inside.
+  float max_ = 0;
+  uint16_t boundary_ = 0;
+  std::vector<Candidate> edge_;
+  size_t n_edge_in_ = 0;
+  std::vector<Candidate> candidates_;  // draw()'s scratch
+  std::vector<float> weights_;
 };
 
 }  // namespace r1::sampling

@@ -132,11 +132,8 @@ int32_t Sampler::pick(std::span<const float> raw) {
   if (params_.temperature <= 0.0f) {
     token = argmax(work_);
   } else {
-    const TruncationParams trunc{params_.top_k, params_.top_p, params_.min_p};
-    selector_.select(trunc, work_, &candidates_);
-    if (!candidates_.empty()) {
-      token = sample_softmax(candidates_, params_.temperature, next_uniform(), &weights_);
-    }
+    token = selector_.draw({{params_.top_k, params_.top_p, params_.min_p}, params_.temperature, next_uniform()},
+                           work_);
   }
   if (token >= 0) return token;
   // Every token banned: fall back to the model's own choice.

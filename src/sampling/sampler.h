@@ -108,7 +108,6 @@ class Sampler {
   CandidateSelector selector_;
   std::vector<float> work_;
   std::vector<Candidate> candidates_;
-  std::vector<float> weights_;
 };
 
 }  // namespace r1::sampling

@@ -150,6 +150,19 @@ struct BackendStats {
   int64_t kv_cache_cached_blocks = 0;  // held only by the prefix cache (reclaimable)
   int64_t kv_cache_blocks_total = 0;   // 0: the backend has no paged KV cache
   double model_load_seconds = 0;
+  // Engine totals (0 for a backend without an engine): batched steps, the
+  // seconds in the model's forward pass, and the seconds of whole steps
+  // (forward plus sampling, detokenizing, handing events to the HTTP side,
+  // admission and planning).
+  // Each as {all steps, decode-only steps (every sequence forwards one
+  // token)}.
+  struct StepTotals {
+    int64_t steps = 0;
+    double forward_seconds = 0;
+    double busy_seconds = 0;
+  };
+  StepTotals engine_all;
+  StepTotals engine_decode;
 };
 
 class Backend {

@@ -226,6 +226,8 @@ BackendStats EngineBackend::stats() const {
   out.kv_cache_cached_blocks = st.kv_cached_blocks;
   out.kv_cache_blocks_total = st.kv_total_blocks;
   out.model_load_seconds = s->setup.load_seconds;
+  out.engine_all = {st.steps, st.forward_seconds, st.busy_seconds};
+  out.engine_decode = {st.decode_steps, st.decode_forward_seconds, st.decode_busy_seconds};
   return out;
 }
 

@@ -105,6 +105,12 @@ void Counter::inc(double v) {
   atomic_add(value_, v);
 }
 
+void Counter::advance_to(double total) {
+  double cur = value_.load(std::memory_order_relaxed);
+  while (total > cur && !value_.compare_exchange_weak(cur, total, std::memory_order_relaxed)) {
+  }
+}
+
 void Gauge::inc(double v) { atomic_add(value_, v); }
 
 Histogram::Histogram(std::vector<double> bounds)

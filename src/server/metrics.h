@@ -21,6 +21,9 @@ namespace r1::server::metrics {
 class Counter {
  public:
   void inc(double v = 1.0);  // v >= 0 (CHECKed)
+  // Mirrors a monotone total kept elsewhere: raises the value to `total`
+  // (a smaller total, e.g. from a racing update, leaves it unchanged).
+  void advance_to(double total);
   double value() const { return value_.load(std::memory_order_relaxed); }
 
  private:

@@ -40,6 +40,16 @@ ServerMetrics::ServerMetrics(metrics::Registry& r, const std::string& version,
       prefix_cache_hits(r.counter("r1serve_prefix_cache_hits_total",
                                   "Requests that reused prompt tokens from the prefix cache.")
                             .get()),
+      engine_steps(r.counter("r1serve_engine_steps_total",
+                             "Engine steps (one batched forward pass each), by kind.", {"kind"})),
+      engine_forward_seconds(
+          r.counter("r1serve_engine_forward_seconds_total",
+                    "Seconds the engine spent in the model's forward pass, by step kind.", {"kind"})),
+      engine_busy_seconds(
+          r.counter("r1serve_engine_busy_seconds_total",
+                    "Seconds of whole engine steps, by kind: the forward pass plus sampling, "
+                    "detokenizing, handing events to the HTTP side, admission and planning.",
+                    {"kind"})),
       model_load_seconds(
           r.gauge("r1serve_model_load_seconds", "Seconds it took to load the model.").get()),
       resident_memory(r.gauge("r1serve_process_resident_memory_bytes",
@@ -56,6 +66,14 @@ void ServerMetrics::update(const BackendStats& stats) {
   kv_cache_usage.set(stats.kv_cache_usage_ratio);
   kv_cache_cached_blocks.set(static_cast<double>(stats.kv_cache_cached_blocks));
   kv_cache_blocks_total.set(static_cast<double>(stats.kv_cache_blocks_total));
+  const BackendStats::StepTotals& d = stats.engine_decode;
+  const BackendStats::StepTotals& a = stats.engine_all;
+  engine_steps.with({"decode"}).advance_to(static_cast<double>(d.steps));
+  engine_steps.with({"prefill"}).advance_to(static_cast<double>(a.steps - d.steps));
+  engine_forward_seconds.with({"decode"}).advance_to(d.forward_seconds);
+  engine_forward_seconds.with({"prefill"}).advance_to(a.forward_seconds - d.forward_seconds);
+  engine_busy_seconds.with({"decode"}).advance_to(d.busy_seconds);
+  engine_busy_seconds.with({"prefill"}).advance_to(a.busy_seconds - d.busy_seconds);
   model_load_seconds.set(stats.model_load_seconds);
   resident_memory.set(process_resident_bytes());
 }

@@ -30,6 +30,11 @@ struct ServerMetrics {
   metrics::Counter& prompt_tokens;
   metrics::Counter& generation_tokens;
   metrics::Counter& prefix_cache_hits;  // requests that reused cached prompt tokens
+  // {kind}: "decode" (every sequence forwards one token) or "prefill" (the
+  // batch has prompt tokens).
+  metrics::Family<metrics::Counter>& engine_steps;
+  metrics::Family<metrics::Counter>& engine_forward_seconds;
+  metrics::Family<metrics::Counter>& engine_busy_seconds;
   metrics::Gauge& model_load_seconds;
   metrics::Gauge& resident_memory;
 };

@@ -165,7 +165,8 @@ TEST_F(ServeApi, MetricsNamesAndCounters) {
         "r1serve_queue_depth", "r1serve_running_sequences", "r1serve_kv_cache_usage_ratio",
         "r1serve_prompt_tokens_total", "r1serve_generation_tokens_total",
         "r1serve_prefix_cache_hits_total", "r1serve_model_load_seconds",
-        "r1serve_process_resident_memory_bytes", "r1serve_build_info"}) {
+        "r1serve_process_resident_memory_bytes", "r1serve_build_info", "r1serve_engine_steps_total",
+        "r1serve_engine_forward_seconds_total", "r1serve_engine_busy_seconds_total"}) {
     EXPECT_NE(before.find(name), std::string::npos) << name;
   }
   EXPECT_GT(metric(before, "r1serve_model_load_seconds"), 0);
@@ -183,6 +184,18 @@ TEST_F(ServeApi, MetricsNamesAndCounters) {
                 metric(before, "r1serve_prefix_cache_hits_total"), 1);
   EXPECT_NE(after.find("r1serve_requests_total{endpoint=\"/v1/chat/completions\",code=\"200\"}"),
             std::string::npos);
+  // Engine time: prefill steps (the first token of each request), then the
+  // 4 + 4 further tokens in decode-only steps; forward time within busy time.
+  const auto moved = [&](const std::string& name) { return metric(after, name) - metric(before, name); };
+  const double decode_steps = moved("r1serve_engine_steps_total{kind=\"decode\"}");
+  EXPECT_EQ(decode_steps, 8);
+  EXPECT_GE(moved("r1serve_engine_steps_total{kind=\"prefill\"}"), 2);
+  for (const std::string kind : {"decode", "prefill"}) {
+    const std::string labels = "{kind=\"" + kind + "\"}";
+    EXPECT_GT(moved("r1serve_engine_forward_seconds_total" + labels), 0) << kind;
+    EXPECT_GE(moved("r1serve_engine_busy_seconds_total" + labels),
+              moved("r1serve_engine_forward_seconds_total" + labels)) << kind;
+  }
 }
 
 }  // namespace

@@ -245,5 +245,43 @@ TEST(LogitOps, SampleSoftmaxMatchesReferenceCdfOnLargeSets) {
   EXPECT_GT(checked, 900);
 }
 
+// The fused nucleus draw equals select() + the inverse CDF of
+// softmax(logit / t) over that set in vocabulary order (reference in double),
+// with top_p, min_p, ties, -inf and a dominant token.
+TEST(LogitOps, FusedTopPDrawMatchesSelectAndReferenceCdf) {
+  CandidateSelector fused, plain;
+  int checked = 0;
+  for (uint64_t seed = 0; seed < 6; ++seed) {
+    std::vector<float> v = random_logits(20000, seed % 2 == 0 ? 1.0f : 4.0f, seed);
+    for (size_t i = 0; i < v.size(); i += 7) v[i] = std::round(v[i] * 2) / 2;  // ties
+    v[seed + 3] = -kInf;
+    if (seed == 4) v[123] = 30.0f;  // one dominant token
+    for (const TruncationParams trunc : {TruncationParams{0, 0.9f, 0.0f}, TruncationParams{0, 0.95f, 0.05f},
+                                         TruncationParams{0, 0.3f, 0.0f}}) {
+      std::vector<Candidate> set;
+      plain.select(trunc, v, &set);
+      ASSERT_FALSE(set.empty());
+      std::sort(set.begin(), set.end(), [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
+      const double t = 0.6, m = *std::max_element(v.begin(), v.end());
+      std::vector<double> cdf;
+      double total = 0;
+      for (const Candidate& c : set) cdf.push_back(total += std::exp((c.logit - m) / t));
+      for (double& x : cdf) x /= total;
+      for (double u = 0.0005; u < 1.0; u += 0.01) {
+        const size_t k = std::upper_bound(cdf.begin(), cdf.end(), u) - cdf.begin();
+        const bool near_edge = std::abs(cdf[k] - u) < 1e-5 || (k > 0 && std::abs(cdf[k - 1] - u) < 1e-5);
+        if (near_edge) continue;
+        EXPECT_EQ(fused.draw({trunc, static_cast<float>(t), u}, v), set[k].id)
+            << "seed " << seed << " top_p " << trunc.top_p << " min_p " << trunc.min_p << " u " << u;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 1700);
+  // Every logit -inf: no token.
+  const std::vector<float> banned(64, -kInf);
+  EXPECT_EQ(fused.draw({{0, 0.9f, 0.0f}, 0.6f, 0.5}, banned), -1);
+}
+
 }  // namespace
 }  // namespace r1::sampling
