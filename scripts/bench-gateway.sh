@@ -4,7 +4,11 @@
 #      model) at CONC concurrent connections with `r1serve bench serve`,
 #      straight to a worker vs through the gateway in front of that same
 #      worker, alternating A/B rounds; medians over rounds and the
-#      difference;
+#      difference. The closed loop saturates the worker (queueing swamps
+#      the gateway's cost), so the same A/B also runs at a rate the worker
+#      sustains (RATE requests/s, Poisson) with CONC keep-alive connections
+#      held open throughout (`--connections`), requests spread over all of
+#      them;
 #  (b) crash -> ready: kill -9 the worker of a 1.5B Q4_K_M synthetic model
 #      (cached under R1_BENCH_DIR) and time until the gateway reports a
 #      healthy replacement (polled every 20 ms; the supervisor's own
@@ -25,6 +29,7 @@
 #   BUILD_DIR [build]  R1SERVE [$BUILD_DIR/r1serve]  SKIP_BUILD=1: no build
 #   R1_BENCH_DIR [$BUILD_DIR/bench-models]   synthesized models (kept)
 #   CONC [1000] (50)  REQUESTS [20000] (500)  ROUNDS [3] (1)
+#   RATE [150] (50)  RATE_REQUESTS [RATE x 20]  RATE_ROUNDS [5] (1)
 #   WORKER_ARGS ["--threads 1 --parallel 64 --queue 8192 --ctx 256"]
 #   CRASH_PRESET [r1-distill-qwen-1.5b] (tiny-qwen2)  CRASH_TYPE [q4_k_m] (q8_0)
 #   CRASHES [3] (1)  BACKOFF_BASE [100ms]  the supervisor's first-restart delay
@@ -39,6 +44,7 @@ if [ "$QUICK" = 1 ]; then
   CONC=${CONC:-50} REQUESTS=${REQUESTS:-500} ROUNDS=${ROUNDS:-1} CRASHES=${CRASHES:-1}
   CRASH_PRESET=${CRASH_PRESET:-tiny-qwen2} CRASH_TYPE=${CRASH_TYPE:-q8_0}
   CHAOS_FILTER=${CHAOS_FILTER:-Chaos.KillNine*}
+  RATE=${RATE:-50} RATE_ROUNDS=${RATE_ROUNDS:-1}
 fi
 BUILD_DIR=${BUILD_DIR:-build}
 R1SERVE=${R1SERVE:-$BUILD_DIR/r1serve}
@@ -46,6 +52,9 @@ R1_BENCH_DIR=${R1_BENCH_DIR:-$BUILD_DIR/bench-models}
 CONC=${CONC:-1000}
 REQUESTS=${REQUESTS:-20000}
 ROUNDS=${ROUNDS:-3}
+RATE=${RATE:-150}
+RATE_REQUESTS=${RATE_REQUESTS:-$((RATE * 20))}
+RATE_ROUNDS=${RATE_ROUNDS:-5}
 WORKER_ARGS=${WORKER_ARGS:---threads 1 --parallel 64 --queue 8192 --ctx 256}
 CRASH_PRESET=${CRASH_PRESET:-r1-distill-qwen-1.5b}
 CRASH_TYPE=${CRASH_TYPE:-q4_k_m}
@@ -145,6 +154,13 @@ bench_round() {
     { tail -n 5 "$2.log" >&2; die "bench serve failed against $1"; }
 }
 
+# rate_round URL OUT.json: RATE requests/s over CONC connections held open.
+rate_round() {
+  "$R1SERVE" bench serve --url "$1" --endpoint predict --output-len 1 --prompt-len 16 \
+    --connections "$CONC" --rate "$RATE" -n "$RATE_REQUESTS" --seed "$3" --timeout 60 --json > "$2" 2> "$2.log" ||
+    { tail -n 5 "$2.log" >&2; die "bench serve --rate failed against $1"; }
+}
+
 latency_section() {
   local model port
   model=$(synth tiny-qwen2 q8_0)
@@ -164,13 +180,30 @@ latency_section() {
       log "  round $r $target: $(jq -r '"p50 \(.e2el_ms.p50|.*100|round/100) ms, p99 \(.e2el_ms.p99|.*100|round/100) ms, \(.requests_per_s|round) req/s, failed \(.failed), rejected \(.rejected // 0)"' "$WORK/a_${target}_$r.json")"
     done
   done
+  log "(a2) $RATE_ROUNDS A/B rounds of $RATE_REQUESTS requests at $RATE req/s over $CONC held connections"
+  for r in $(seq "$RATE_ROUNDS"); do
+    for target in direct gateway; do
+      local url=$direct
+      [ "$target" = gateway ] && url=$gateway
+      rate_round "$url" "$WORK/r_${target}_$r.json" "$r"
+      log "  round $r $target: $(jq -r '"p50 \(.e2el_ms.p50|.*100|round/100) ms, p99 \(.e2el_ms.p99|.*100|round/100) ms, \(.connections) connections, failed \(.failed), rejected \(.rejected // 0)"' "$WORK/r_${target}_$r.json")"
+    done
+  done
   # The gateway's own histogram: request read -> upstream chosen (first try).
   curl -s --max-time 5 "$ADMIN/metrics" | grep '^r1_gateway_added_latency_seconds' > "$WORK/added_hist.txt" || true
   stop_gateway
 }
 
-# field TARGET JQ -> median over rounds, 2 decimals
-field() { for f in "$WORK"/a_"$1"_*.json; do jq -r "$2" "$f"; done | median | awk '{printf "%.2f", $1}'; }
+# field TARGET JQ [SET] -> median over the rounds of SET (a: closed loop,
+# r: at RATE), 2 decimals
+field() { for f in "$WORK"/"${3:-a}"_"$1"_*.json; do jq -r "$2" "$f"; done | median | awk '{printf "%.2f", $1}'; }
+# paired JQ -> median over rounds of (gateway - direct), 3 decimals
+paired() {
+  local r
+  for r in $(seq "$RATE_ROUNDS"); do
+    echo "$(jq -r "$1" "$WORK/r_gateway_$r.json") $(jq -r "$1" "$WORK/r_direct_$r.json")"
+  done | awk '{print $1 - $2}' | median | awk '{printf "%.3f", $1}'
+}
 
 crash_section() {
   local model
@@ -236,6 +269,22 @@ report() {
     echo "| direct | $d50 | $d99 | $(field direct .requests_per_s) | $(field direct .failed | cut -d. -f1) | $(field direct '.rejected // 0' | cut -d. -f1) |"
     echo "| gateway | $g50 | $g99 | $(field gateway .requests_per_s) | $(field gateway .failed | cut -d. -f1) | $(field gateway '.rejected // 0' | cut -d. -f1) |"
     echo "| **added** | **$(awk -v a="$g50" -v b="$d50" 'BEGIN {printf "%.2f", a - b}')** | **$(awk -v a="$g99" -v b="$d99" 'BEGIN {printf "%.2f", a - b}')** | | | |"
+    echo
+    echo "At a rate the worker sustains: \`--connections $CONC --rate $RATE -n $RATE_REQUESTS\`"
+    echo "(Poisson arrivals; all $CONC keep-alive connections opened before the run and"
+    echo "held to its end, requests spread over them round robin); medians over"
+    echo "$RATE_ROUNDS alternating A/B rounds, in ms; \"added\" is the median of the"
+    echo "per-round differences:"
+    echo
+    echo "| path | p50 | p90 | p99 | connections | failed | rejected |"
+    echo "|---|---|---|---|---|---|---|"
+    local t
+    for t in direct gateway; do
+      echo "| $t | $(field $t .e2el_ms.p50 r) | $(field $t .e2el_ms.p90 r) | $(field $t .e2el_ms.p99 r) | $(field $t .connections r | cut -d. -f1) | $(field $t .failed r | cut -d. -f1) | $(field $t '.rejected // 0' r | cut -d. -f1) |"
+    done
+    echo "| **added** | **$(paired .e2el_ms.p50)** | **$(paired .e2el_ms.p90)** | **$(paired .e2el_ms.p99)** | | | |"
+    echo
+    echo "Per round, p99 direct / gateway (ms): $(for r in $(seq "$RATE_ROUNDS"); do printf '%s/%s ' "$(jq -r '.e2el_ms.p99|.*100|round/100' "$WORK/r_direct_$r.json")" "$(jq -r '.e2el_ms.p99|.*100|round/100' "$WORK/r_gateway_$r.json")"; done)"
     echo
     echo "The gateway's own \`r1_gateway_added_latency_seconds\` histogram (request read ->"
     echo "upstream chosen, first attempt; all rounds and warm-ups), cumulative share of"

@@ -24,6 +24,10 @@ CLI::App* add_bench_serve_command(CLI::App& bench, loadgen::LoadConfig& c) {
   cmd->add_option("-c,--concurrency", c.concurrency,
                   "max requests in flight (0: 1, or 256 with --rate)")
       ->check(CLI::Range(0, kMaxConcurrency));
+  cmd->add_option("--connections", c.connections,
+                  "keep-alive connections opened (GET /health each) before the run and held to its "
+                  "end; requests go over them round robin (0: opened as needed)")
+      ->check(CLI::Range(0, kMaxConcurrency));
   cmd->add_option("--rate", c.rate, "requests/s with Poisson arrivals (0: closed loop)")
       ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("-n,--num-requests", c.num_requests,
@@ -49,10 +53,10 @@ namespace {
 void print_plan(const loadgen::LoadPlan& plan) {
   const loadgen::LoadConfig& c = plan.config;
   std::fprintf(stderr,
-               "# r1serve bench serve: url=%s endpoint=%s model=\"%s\" concurrency=%d rate=%g "
+               "# r1serve bench serve: url=%s endpoint=%s model=\"%s\" concurrency=%d connections=%d rate=%g "
                "num-requests=%lld duration=%g prompt-len=%d output-len=%d api-key=%s seed=%llu "
                "timeout=%g json=%s\n",
-               c.url.c_str(), c.endpoint.c_str(), c.model.c_str(), c.concurrency, c.rate,
+               c.url.c_str(), c.endpoint.c_str(), c.model.c_str(), c.concurrency, c.connections, c.rate,
                static_cast<long long>(c.num_requests), c.duration_s, c.prompt_len, c.output_len,
                c.api_key.empty() ? "(none)" : "(set)", static_cast<unsigned long long>(c.seed),
                c.timeout_s, c.json ? "true" : "false");
@@ -69,7 +73,7 @@ Status ensure_fd_limit(int concurrency) {
   const uint64_t need = static_cast<uint64_t>(concurrency) + kSpareFds;
   if (soft != 0 && soft < need) {
     return make_error(ErrorCode::kInvalidArgument,
-                      "--concurrency " + std::to_string(concurrency) + " needs " + std::to_string(need) +
+                      std::to_string(concurrency) + " connections need " + std::to_string(need) +
                           " open files; the limit is " + std::to_string(soft) +
                           (lim.ok() ? "" : " (" + lim.error().message + ")") + " (ulimit -n)");
   }
@@ -81,7 +85,8 @@ Status ensure_fd_limit(int concurrency) {
 int bench_serve_command(const loadgen::LoadConfig& c) {
   Result<loadgen::LoadPlan> plan = loadgen::make_plan(c);
   if (plan.ok()) {
-    if (Status fds = ensure_fd_limit(plan->config.concurrency); !fds.ok()) plan = fds.error();
+    const int sockets = std::max(plan->config.concurrency, plan->config.connections);
+    if (Status fds = ensure_fd_limit(sockets); !fds.ok()) plan = fds.error();
   }
   if (!plan.ok()) {
     report(plan.error());

@@ -101,6 +101,12 @@ Result<LoadPlan> make_plan(const LoadConfig& config) {
   if (c.concurrency < 0 || c.concurrency > kMaxConcurrency) {
     return bad("--concurrency", "must be in [0, " + std::to_string(kMaxConcurrency) + "]");
   }
+  if (c.connections < 0 || c.connections > kMaxConcurrency) {
+    return bad("--connections", "must be in [0, " + std::to_string(kMaxConcurrency) + "]");
+  }
+  if (c.connections > 0 && c.concurrency > c.connections) {
+    return bad("--concurrency", "must not exceed --connections");
+  }
   if (!std::isfinite(c.rate) || c.rate < 0 || c.rate > 1e6) {
     return bad("--rate", "must be in [0, 1e6]");
   }
@@ -118,6 +124,7 @@ Result<LoadPlan> make_plan(const LoadConfig& config) {
   if (c.api_key.find_first_of("\r\n") != std::string::npos) {
     return bad("--api-key", "must not hold CR or LF");
   }
+  if (c.concurrency == 0 && c.connections > 0) c.concurrency = c.connections;
   if (c.concurrency == 0) c.concurrency = c.rate > 0 ? kDefaultRateConcurrency : 1;
   if (c.num_requests == 0 && c.duration_s == 0) c.num_requests = kDefaultNumRequests;
   return plan;

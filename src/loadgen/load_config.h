@@ -31,6 +31,9 @@ struct LoadConfig {
   std::string endpoint = "chat";  // chat | completions | predict
   std::string model;              // the request's "model"; empty: not sent
   int concurrency = 0;            // max in flight; 0: 1, or 256 with --rate
+                                  // (with --connections: that many)
+  int connections = 0;            // held open from the start (GET /health on each),
+                                  // requests spread over them round robin; 0: as needed
   double rate = 0;                // requests/s, Poisson arrivals; 0: closed loop
   int64_t num_requests = 0;       // 0: 100 unless --duration is given
   double duration_s = 0;          // no new requests after this; 0: no limit

@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -72,6 +73,9 @@ class Runner {
   Result<LoadResult> run();
 
  private:
+  void begin();
+  void preopen();
+  void preopened(Conn& c, const std::string& error);
   bool rate_mode() const { return c_.rate > 0; }
   bool has_ticket() const;
   bool arrivals_over() const;
@@ -104,7 +108,10 @@ class Runner {
   net::steady_timer arrival_timer_{ioc_};
   net::steady_timer deadline_timer_{ioc_};
   std::vector<std::unique_ptr<Conn>> conns_;
-  std::vector<Conn*> idle_;
+  std::deque<Conn*> idle_;  // LIFO; FIFO (round robin) over pre-opened ones
+  int preopen_left_ = 0;
+  std::string preopen_error_;
+  net::steady_timer preopen_timer_{ioc_};
   std::string target_;
   std::string host_header_;
   int64_t connections_ = 0;
@@ -132,6 +139,77 @@ Result<LoadResult> Runner::run() {
   const bool v6 = plan_.url.host.find(':') != std::string::npos;
   host_header_ = (v6 ? "[" + plan_.url.host + "]" : plan_.url.host) + ":" +
                  std::to_string(plan_.url.port);
+  if (c_.connections > 0) {
+    preopen();
+  } else {
+    begin();
+  }
+  ioc_.run();
+  if (!preopen_error_.empty()) {
+    return make_error(ErrorCode::kIo, "--connections " + std::to_string(c_.connections) +
+                                                   ": " + preopen_error_);
+  }
+  LoadResult out;
+  out.records = std::move(records_);
+  out.wall_s = seconds_between(start_, end_);
+  out.connections = connections_;
+  out.stale_retries = stale_retries_;
+  return out;
+}
+
+// Opens every --connections connection and sends GET /health on it; the run
+// begins when all answered 200 (or fails with the first error).
+void Runner::preopen() {
+  preopen_left_ = c_.connections;
+  preopen_timer_.expires_after(to_duration(c_.timeout_s));
+  preopen_timer_.async_wait([this](beast::error_code e) {
+    if (e) return;
+    if (preopen_error_.empty()) preopen_error_ = "timed out opening the connections";
+    for (auto& c : conns_) close(*c);  // the pending operations end with errors
+  });
+  for (int i = 0; i < c_.connections; ++i) {
+    conns_.push_back(std::make_unique<Conn>(ioc_));
+    Conn& c = *conns_.back();
+    net::async_connect(c.socket, endpoints_, [this, &c](beast::error_code ec, const tcp::endpoint&) {
+      if (ec) return preopened(c, "connect: " + ec.message());
+      c.open = true;
+      ++connections_;
+      beast::error_code ignored;
+      c.socket.set_option(tcp::no_delay(true), ignored);
+      c.req = http::request<http::string_body>{http::verb::get, plan_.url.base_path + "/health", 11};
+      c.req.set(http::field::host, host_header_);
+      c.req.keep_alive(true);
+      http::async_write(c.socket, c.req, [this, &c](beast::error_code wec, size_t) {
+        if (wec) return preopened(c, "GET /health: " + wec.message());
+        c.parser.emplace();
+        http::async_read(c.socket, c.buffer, *c.parser, [this, &c](beast::error_code rec, size_t) {
+          if (rec) return preopened(c, "GET /health: " + rec.message());
+          const int status = static_cast<int>(c.parser->get().result_int());
+          const bool kept = c.parser->get().keep_alive();
+          c.parser.reset();
+          if (status != 200 || !kept) return preopened(c, "GET /health: HTTP " + std::to_string(status));
+          preopened(c, "");
+        });
+      });
+    });
+  }
+}
+
+void Runner::preopened(Conn& c, const std::string& error) {
+  if (!error.empty() && preopen_error_.empty()) {
+    preopen_error_ = error + " (" + std::to_string(connections_) + " connected)";
+  }
+  if (error.empty()) idle_.push_back(&c);
+  if (--preopen_left_ > 0) return;
+  preopen_timer_.cancel();
+  if (!preopen_error_.empty()) {
+    for (auto& conn : conns_) close(*conn);
+    return;
+  }
+  begin();
+}
+
+void Runner::begin() {
   start_ = end_ = Clock::now();
   if (c_.duration_s > 0) {
     deadline_timer_.expires_after(to_duration(c_.duration_s));
@@ -144,13 +222,6 @@ Result<LoadResult> Runner::run() {
   } else {
     pump();
   }
-  ioc_.run();
-  LoadResult out;
-  out.records = std::move(records_);
-  out.wall_s = seconds_between(start_, end_);
-  out.connections = connections_;
-  out.stale_retries = stale_retries_;
-  return out;
 }
 
 bool Runner::has_ticket() const {
@@ -200,8 +271,12 @@ void Runner::on_deadline() {
 
 Conn& Runner::take_conn() {
   if (!idle_.empty()) {
-    Conn* c = idle_.back();
-    idle_.pop_back();
+    Conn* c = c_.connections > 0 ? idle_.front() : idle_.back();
+    if (c_.connections > 0) {
+      idle_.pop_front();
+    } else {
+      idle_.pop_back();
+    }
     return *c;
   }
   conns_.push_back(std::make_unique<Conn>(ioc_));

@@ -168,6 +168,37 @@ TEST(LoadRunner, HoldsAThousandConnections) {
   EXPECT_EQ(s.backend->submitted(), kMaxConcurrency);
 }
 
+// --connections: all opened (GET /health each) before the first request,
+// held, and the requests spread over them: no connection is opened later.
+TEST(LoadRunner, PreopenedConnectionsCarryTheRun) {
+  Served s;
+  LoadConfig c = small(120, 0);
+  c.connections = 40;
+  c.rate = 400;
+  c.endpoint = "predict";
+  int64_t connections = 0, retries = 0;
+  const Report r = run(plan_for(s.port, c), &connections, &retries);
+  EXPECT_EQ(connections, 40);
+  EXPECT_EQ(retries, 0);
+  EXPECT_EQ(r.succeeded, 120);
+  EXPECT_EQ(s.backend->submitted(), 120);  // /health is not a generation
+}
+
+TEST(LoadRunner, PreopenAgainstAStoppedServerIsAnError) {
+  uint16_t port = 0;
+  {
+    Served s;
+    port = s.port;
+    s.http->stop();
+  }
+  LoadConfig c = small(10, 0);
+  c.connections = 5;
+  const Result<LoadResult> r = run_load(plan_for(port, c));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("--connections 5"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("connect"), std::string::npos) << r.error().message;
+}
+
 TEST(LoadRunner, StoppedServerGivesConnectErrors) {
   uint16_t port = 0;
   {

@@ -96,6 +96,16 @@ TEST(LoadConfig, PlanDefaultsAndRanges) {
   c.concurrency = kMaxConcurrency + 1;
   EXPECT_FALSE(make_plan(c).ok());
   c = LoadConfig{};
+  c.connections = 300;
+  p = make_plan(c);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->config.concurrency, 300);  // one request per held connection at most
+  c.concurrency = 301;
+  EXPECT_FALSE(make_plan(c).ok());
+  c.concurrency = 0;
+  c.connections = kMaxConcurrency + 1;
+  EXPECT_FALSE(make_plan(c).ok());
+  c = LoadConfig{};
   c.api_key = "k\r\nX-Injected: 1";
   EXPECT_FALSE(make_plan(c).ok());
 }
