@@ -25,7 +25,9 @@
 #   BUILD_DIR [build]   built incrementally unless SKIP_BUILD=1
 #   R1_BENCH_DIR [$BUILD_DIR/bench-models]   synthesized models (kept; shared with bench-engine.sh)
 #   PRESET [r1-distill-qwen-1.5b]  TYPE [q4_k_m]   THREADS [nproc]
-#   STREAMS [8]  OUT_LEN [64]  PROMPT_LEN [16]  REQS_PER_STREAM [2]   (a)
+#   STREAMS [8]  OUT_LEN [128]  PROMPT_LEN [16]  REQS_PER_STREAM [2]  (a)
+#     (128 output tokens: vLLM benchmark_serving's default; R1's answers,
+#     reasoning included, usually run far longer)
 #   CONNS [1000]  CONN_REQUESTS [3 x CONNS]  PREDICT_TOKENS [4]       (b: --queue CONNS/4)
 #   TG [128]  ROUNDS [3]                                               (a, c)
 #   RSS_REQUESTS [10000]  RSS_EVERY [500]  RSS_CONC [16]              (d)
@@ -45,7 +47,7 @@ PRESET=${PRESET:-r1-distill-qwen-1.5b}
 TYPE=${TYPE:-q4_k_m}
 THREADS=${THREADS:-$(nproc)}
 STREAMS=${STREAMS:-8}
-OUT_LEN=${OUT_LEN:-64}
+OUT_LEN=${OUT_LEN:-128}
 PROMPT_LEN=${PROMPT_LEN:-16}
 REQS_PER_STREAM=${REQS_PER_STREAM:-2}
 CONNS=${CONNS:-1000}

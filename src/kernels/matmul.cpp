@@ -136,7 +136,8 @@ void matmul_tiles(const WeightView& w, const GemmKernel& gemm, Activations a, in
       const int nt = static_cast<int>(std::min<int64_t>(kGemmTokens, n_tokens - t0));
       const uint8_t* at = a.data + t0 * a.stride;
       float* yt = y + t0 * w.rows;
-      gemm.dot({w.cols, weights + r0 * w_row, w_row, r1 - r0, at, a.stride, nt, yt + r0, w.rows});
+      const bool stream = n_tokens <= kGemmTokens;  // one tile: each row is read once
+      gemm.dot({w.cols, weights + r0 * w_row, w_row, r1 - r0, at, a.stride, nt, yt + r0, w.rows, stream});
     }
   });
 }

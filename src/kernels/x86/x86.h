@@ -46,6 +46,7 @@ struct GemmCall {
   int n_tok;  // 1..kGemmTokens
   float* out;
   int64_t out_stride;
+  bool stream = false;  // the rows are read once (a single token tile)
 };
 
 struct GemmKernel {
