@@ -40,6 +40,25 @@ double step_uniform(uint64_t seed, int64_t step) {
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
 }
 
+namespace {
+
+// Sampling scratch sized by the vocabulary (~1.5 MB for 151,936 tokens), one
+// per thread: sampling runs on the engine's pool threads, and a copy per
+// sequence would allocate and free that much for every request (the
+// allocator then keeps much of it resident).
+struct SampleScratch {
+  sampling::CandidateSelector selector;
+  std::vector<float> work;
+  std::vector<sampling::Candidate> candidates;
+};
+
+SampleScratch& sample_scratch() {
+  thread_local SampleScratch scratch;
+  return scratch;
+}
+
+}  // namespace
+
 sampling::SamplingParams StepSampler::seeded(sampling::SamplingParams p) {
   if (!p.has_seed) {
     std::random_device rd;
@@ -56,27 +75,29 @@ StepSampler::StepSampler(const sampling::SamplingParams& params, int32_t n_vocab
 
 int32_t StepSampler::sample(std::span<const float> logits, int64_t step, int top_n,
                             sampling::SampleResult* out) {
-  base_.process_logits(logits, &work_);
+  SampleScratch& x = sample_scratch();
+  std::vector<float>& work = x.work;
+  base_.process_logits(logits, &work);
   const sampling::SamplingParams& p = base_.params();
   int32_t token = -1;
   if (p.temperature <= 0.0f) {
-    token = sampling::argmax(work_);
+    token = sampling::argmax(work);
   } else {
-    token = selector_.draw({{p.top_k, p.top_p, p.min_p}, p.temperature, step_uniform(seed_, step)}, work_);
+    token = x.selector.draw({{p.top_k, p.top_p, p.min_p}, p.temperature, step_uniform(seed_, step)}, work);
   }
   if (token < 0) token = std::max(0, sampling::argmax(logits));  // everything banned
   if (top_n < 0 || out == nullptr) return token;
   out->token = token;
   out->top.clear();
-  const double lse = sampling::log_sum_exp(work_);
+  const double lse = sampling::log_sum_exp(work);
   if (lse == -std::numeric_limits<double>::infinity()) {
     out->logprob = 0.0f;
     if (top_n > 0) out->top.push_back({token, 0.0f});
     return token;
   }
-  out->logprob = static_cast<float>(work_[static_cast<size_t>(token)] - lse);
-  sampling::select_top_k(work_, std::clamp(top_n, 0, base_.n_vocab()), &candidates_);
-  for (const sampling::Candidate& c : candidates_) {
+  out->logprob = static_cast<float>(work[static_cast<size_t>(token)] - lse);
+  sampling::select_top_k(work, std::clamp(top_n, 0, base_.n_vocab()), &x.candidates);
+  for (const sampling::Candidate& c : x.candidates) {
     out->top.push_back({c.id, static_cast<float>(c.logit - lse)});
   }
   return token;

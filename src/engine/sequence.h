@@ -63,9 +63,7 @@ class StepSampler {
 
   uint64_t seed_;
   sampling::Sampler base_;  // penalty window and logit processing
-  sampling::CandidateSelector selector_;
-  std::vector<float> work_;
-  std::vector<sampling::Candidate> candidates_;
+  // Buffers: per thread (sequence.cpp), not per sequence.
 };
 
 struct SequenceInit {

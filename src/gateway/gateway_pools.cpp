@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.h"
+#include "gateway/config.h"
 #include "gateway/breaker.h"
 #include "gateway/options.h"
 #include "gateway/outlier.h"
@@ -122,6 +123,107 @@ void PoolSet::add_job(const PoolConfig& pool, int index) {
     if (s.ok()) s = parts_.supervisor->add(spec);
   }
   if (!s.ok()) log::error("gateway: cannot add replica {}/{}: {}", pool.name, index, s.error().to_string());
+}
+
+Status PoolSet::roll_pool(const PoolConfig& next) {
+  PoolConfig old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(next.name);
+    if (it == live_.end()) return make_error(ErrorCode::kNotFound, "no pool '" + next.name + "'");
+    old = it->second.config;
+  }
+  if (!old.endpoints.empty() || !next.endpoints.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "pool '" + next.name + "' has static endpoints");
+  }
+  post([this, old, next] { roll_job(old, next); });
+  return Status();
+}
+
+void PoolSet::set_live_config(const PoolConfig& config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(config.name);
+  if (it == live_.end()) return;
+  it->second.config = config;
+  it->second.config.replicas = static_cast<int>(it->second.indices.size());
+}
+
+// Starts replica `index` with `config` and waits until it is healthy; false
+// when it will not come up (crash loop, rollout.ready_timeout) or on stop().
+bool PoolSet::start_and_wait(const PoolConfig& config, int index) {
+  const std::string id = replica_id(config.name, index);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(config.name);
+    if (it == live_.end()) return false;  // removed meanwhile
+    it->second.indices.insert(index);
+    unroutable_.erase(id);
+  }
+  set_live_config(config);
+  add_job(config, index);
+  const TimePoint deadline = SteadyClock::now() + this->config().rollout.ready_timeout;
+  while (SteadyClock::now() < deadline) {
+    if (replica_healthy(id)) return true;
+    if (const std::string why = start_failure(id); !why.empty()) {
+      log::error("gateway: reload: {}", why);
+      return false;
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (cv_.wait_for(lock, kDrainPoll, [&] { return stopping_; })) return false;
+  }
+  log::error("gateway: reload: {} not ready after {}", id, format_duration(this->config().rollout.ready_timeout));
+  return false;
+}
+
+// Drains and stops replica `index` now (on the ops thread).
+void PoolSet::drop(const std::string& pool, int index) {
+  const std::string id = replica_id(pool, index);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(pool);
+    if (it == live_.end() || it->second.indices.erase(index) == 0) return;
+    it->second.config.replicas = static_cast<int>(it->second.indices.size());
+    unroutable_.insert(id);
+  }
+  parts_.router->set_healthy(id, false);
+  remove_job(id, true);
+}
+
+void PoolSet::roll_job(const PoolConfig& old_config, const PoolConfig& next) {
+  const std::string& name = next.name;
+  const std::vector<std::string> ids = replica_ids(name);
+  std::vector<int> old_indices;
+  for (const std::string& id : ids) old_indices.push_back(std::stoi(id.substr(id.rfind('/') + 1)));
+  const int surge = old_indices.empty() ? 0 : old_indices.back() + 1;  // replica_ids is ordered
+  log::info("gateway: reload: pool {}: rolling {} replicas onto the new model/args (surge {})", name,
+            old_indices.size(), replica_id(name, surge));
+  if (!start_and_wait(next, surge)) {
+    drop(name, surge);
+    set_live_config(old_config);
+    log::error("gateway: reload: pool {}: the new workers did not come up; the old ones keep serving", name);
+    return;
+  }
+  for (int i : old_indices) {
+    if (i >= next.replicas) continue;  // fewer replicas: removed below
+    drop(name, i);
+    if (!start_and_wait(next, i)) {
+      drop(name, i);
+      log::error("gateway: reload: {} failed with the new config; restarting it with the old one",
+                 replica_id(name, i));
+      (void)start_and_wait(old_config, i);
+      set_live_config(next);
+    }
+  }
+  for (int i : old_indices) {
+    if (i >= next.replicas) drop(name, i);
+  }
+  for (int i = 0; i < next.replicas; ++i) {
+    if (std::find(old_indices.begin(), old_indices.end(), i) == old_indices.end() && i != surge) {
+      (void)start_and_wait(next, i);
+    }
+  }
+  if (surge >= next.replicas) drop(name, surge);
+  log::info("gateway: reload: pool {}: {} replicas on the new model/args", name, next.replicas);
 }
 
 void PoolSet::remove_pool(const std::string& name) {

@@ -51,6 +51,16 @@ class PoolSet {
   // Takes every replica out of rotation now; drains and stops them on the
   // ops thread. The router version stays (empty) so it can come back.
   void remove_pool(const std::string& name);
+  // A live managed pool's workers onto a new model or args (and replica
+  // count) without lowering its capacity, on the ops thread: one surge
+  // replica with the new config first; once it is healthy each old replica
+  // in turn is drained, stopped and restarted with the new config (waited
+  // for until healthy); then the count is adjusted and the surge replica
+  // goes. A surge replica that does not become healthy (crash loop, or not
+  // within rollout.ready_timeout) is stopped and the pool keeps its old
+  // workers and config; a failed replacement is restarted with the old
+  // config. Replica ids stay "<pool>/0".."<pool>/<n-1>".
+  Status roll_pool(const PoolConfig& next);
   // One replica "<pool>/<index>" of a live pool.
   Status add_replica(const std::string& pool, int index, bool routed);
   void remove_replica(const std::string& id);
@@ -89,6 +99,10 @@ class PoolSet {
   void ops_main();
   void add_job(const PoolConfig& pool, int index);
   void remove_job(const std::string& id, bool managed);
+  void roll_job(const PoolConfig& old_config, const PoolConfig& next);
+  bool start_and_wait(const PoolConfig& config, int index);  // ops thread
+  void drop(const std::string& pool, int index);              // ops thread
+  void set_live_config(const PoolConfig& config);
   Status add_version(const PoolConfig& pool);
 
   GatewayParts parts_;

@@ -78,8 +78,10 @@ void GatewayRuntime::Impl::apply_pools(const GatewayConfig& old, const GatewayCo
       continue;
     }
     if (p.role != before->role) log::warn("gateway: reload: pool {}: a role change applies at the next start", p.name);
-    if (!same_workers(p, *before)) {
-      log::info("gateway: reload: pool {}: model, args or endpoints changed: restarting its replicas", p.name);
+    if (!same_workers(p, *before) && p.endpoints.empty() && before->endpoints.empty()) {
+      if (Status s = pool_set->roll_pool(p); !s.ok()) log::warn("gateway: reload: {}", s.error().message);
+    } else if (!same_workers(p, *before)) {
+      log::info("gateway: reload: pool {}: endpoints changed: replacing its replicas", p.name);
       pool_set->remove_pool(p.name);
       (void)pool_set->add_pool(p);
     } else if (p.replicas != live->replicas) {
