@@ -12,7 +12,10 @@
 #      one stream through the server, same model and threads, alternated
 #      A B A B ROUNDS times, medians;
 #   d. server RSS over RSS_REQUESTS /api/predict requests (tiny model),
-#      sampled every RSS_EVERY requests: least-squares slope in KB per 1,000.
+#      sampled every RSS_EVERY requests: least-squares slope in KB per 1,000,
+#      of the anonymous RSS (what a leak grows) and of the whole RSS (which
+#      also counts the mmapped model's pages as new tokens touch them,
+#      bounded by the file size).
 #
 #   scripts/bench-serve.sh              full run (~10-15 min on 2 cores)
 #   QUICK=1 scripts/bench-serve.sh      smoke run (report under $R1_BENCH_DIR/quick)
@@ -117,6 +120,10 @@ stop_server() {
 
 rss_kb() { awk -v p="$(getconf PAGESIZE)" '{ printf "%d\n", $2 * p / 1024 }' "/proc/$1/statm"; }
 hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+# Anonymous (heap, stacks) and file-backed (the mmapped model: its pages
+# count once touched, e.g. the embedding rows of tokens seen so far) RSS.
+anon_kb() { awk '/^RssAnon:/ { print $2 }' "/proc/$1/status"; }
+file_kb() { awk '/^RssFile:/ { print $2 }' "/proc/$1/status"; }
 error_lines() { grep -Ec '\[(error|critical)\]|^error:' "$WORK/$1.log" || true; }
 
 # load ARGS...: one `bench serve --json` run against the current server.
@@ -211,13 +218,14 @@ test_rss() {
   log "d. warm-up ($((2 * RSS_EVERY)) requests), then RSS over $RSS_REQUESTS requests, sampled every $RSS_EVERY"
   load -c "$RSS_CONC" -n $((2 * RSS_EVERY)) --endpoint predict --output-len "$PREDICT_TOKENS" \
     --prompt-len 8 --seed 999999 >/dev/null
-  record rss_sample '{}' "done=0" "rss_kb=$(rss_kb "$PID")"
+  record rss_sample '{}' "done=0" "rss_kb=$(rss_kb "$PID")" "anon_kb=$(anon_kb "$PID")" "file_kb=$(file_kb "$PID")"
   local done=0 out
   while [ "$done" -lt "$RSS_REQUESTS" ]; do
     out=$(load -c "$RSS_CONC" -n "$RSS_EVERY" --endpoint predict --output-len "$PREDICT_TOKENS" \
       --prompt-len 8 --seed "$done")
     done=$((done + RSS_EVERY))
-    record rss_sample "$out" "done=$done" "rss_kb=$(rss_kb "$PID")"
+    record rss_sample "$out" "done=$done" "rss_kb=$(rss_kb "$PID")" "anon_kb=$(anon_kb "$PID")" \
+      "file_kb=$(file_kb "$PID")"
   done
   stop_server
   record rss_log '{}' "error_lines=$(error_lines rss)"
@@ -341,6 +349,14 @@ if len(samples) >= 2:
     row("d", "RSS slope (least squares)", slope(pts), "KB per 1,000 requests")
     row("d", "RSS slope, second half of the samples", slope(pts[len(pts) // 2:]), "KB per 1,000 requests")
     row("d", "samples (KB)", " ".join("%d" % y for y in ys), "")
+    if all("anon_kb" in s for s in samples):
+        anon = [(s["done"] / 1000.0, float(s["anon_kb"])) for s in samples]
+        a_slope = slope(anon)
+        row("d", "anonymous RSS first / last", "%d / %d" % (anon[0][1], anon[-1][1]), "KB")
+        row("d", "anonymous RSS slope (heap: what a leak grows)", a_slope, "KB per 1,000 requests",
+            "< 100", a_slope is not None and a_slope < 100)
+        row("d", "file-backed RSS first / last (model pages touched)", "%d / %d" % (
+            samples[0]["file_kb"], samples[-1]["file_kb"]), "KB")
     row("d", "requests not succeeded", bad, "requests", "0", bad == 0)
 
 logs = [r["error_lines"] for r in runs if r["test"].endswith("_log")]
