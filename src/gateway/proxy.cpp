@@ -125,6 +125,9 @@ Awaitable<void> accept_loop(ProxyServer::Impl* impl) {
       co_await retry.async_wait(redirect(ec));
       continue;
     }
+    // Small writes (SSE chunks, short answers) go out at once, not held by
+    // Nagle until the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ec);
     net::co_spawn(*impl->ioc, session(impl->ctx, std::move(socket)), net::detached);
   }
 }

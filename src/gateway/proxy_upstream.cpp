@@ -36,6 +36,8 @@ Awaitable<beast::error_code> exchange(Ctx& ctx, Upstream& up,
       co_await up.stream->async_connect(tcp::endpoint(address, up.decision.replica.port),
                                         redirect(ec));
       if (ec) co_return ec;
+      up.stream->socket().set_option(tcp::no_delay(true), ec);  // as the client side
+      ec = {};
     }
     up.buffer.clear();
     up.parser = std::make_unique<UpstreamParser>();
