@@ -29,7 +29,7 @@
 #   BUILD_DIR [build]  R1SERVE [$BUILD_DIR/r1serve]  SKIP_BUILD=1: no build
 #   R1_BENCH_DIR [$BUILD_DIR/bench-models]   synthesized models (kept)
 #   CONC [1000] (50)  REQUESTS [20000] (500)  ROUNDS [3] (1)
-#   RATE [150] (50)  RATE_REQUESTS [RATE x 20]  RATE_ROUNDS [5] (1)
+#   RATE [150] (50)  RATE_REQUESTS [RATE x 20]  RATE_ROUNDS [9] (1)
 #   WORKER_ARGS ["--threads 1 --parallel 64 --queue 8192 --ctx 256"]
 #   CRASH_PRESET [r1-distill-qwen-1.5b] (tiny-qwen2)  CRASH_TYPE [q4_k_m] (q8_0)
 #   CRASHES [3] (1)  BACKOFF_BASE [100ms]  the supervisor's first-restart delay
@@ -54,7 +54,7 @@ REQUESTS=${REQUESTS:-20000}
 ROUNDS=${ROUNDS:-3}
 RATE=${RATE:-150}
 RATE_REQUESTS=${RATE_REQUESTS:-$((RATE * 20))}
-RATE_ROUNDS=${RATE_ROUNDS:-5}
+RATE_ROUNDS=${RATE_ROUNDS:-9}
 WORKER_ARGS=${WORKER_ARGS:---threads 1 --parallel 64 --queue 8192 --ctx 256}
 CRASH_PRESET=${CRASH_PRESET:-r1-distill-qwen-1.5b}
 CRASH_TYPE=${CRASH_TYPE:-q4_k_m}
