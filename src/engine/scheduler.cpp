@@ -166,12 +166,12 @@ void Scheduler::run() {
     retire_finished();
     admit();
     const bool stepping = !running_.empty();
-    if (stepping) step();
+    const bool decode_only = stepping && step();
     retire_finished();
     if (stepping) {
       const double busy = seconds_since(t0);
       eng_.busy_seconds += busy;
-      if (last_step_decode_only_) eng_.decode_busy_seconds += busy;
+      if (decode_only) eng_.decode_busy_seconds += busy;
     }
     publish();
   }

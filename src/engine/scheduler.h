@@ -147,7 +147,7 @@ class Scheduler {
   void plan();
   void reserve_batch();
   void preempt_newest();
-  void step();
+  bool step();  // true: a decode-only step (every sequence forwarded one token)
   void build_batch(std::vector<model::BatchEntry>* batch, std::vector<Sequence*>* sampled);
   void sample_and_emit(const std::vector<Sequence*>& sampled);
   void finish(Sequence& seq, FinishReason reason);
@@ -179,7 +179,6 @@ class Scheduler {
 
   // Engine thread only.
   std::vector<SeqPtr> running_;  // admission order
-  bool last_step_decode_only_ = false;
   SchedulerStats eng_;           // counters, published into stats_
   std::vector<float> logits_;
   std::vector<uint8_t> block_marks_;  // per pool block, scratch of count_live_blocks

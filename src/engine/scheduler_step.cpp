@@ -140,22 +140,21 @@ void Scheduler::sample_and_emit(const std::vector<Sequence*>& sampled) {
   }
 }
 
-void Scheduler::step() {
+bool Scheduler::step() {
   plan();
   reserve_batch();
   std::vector<model::BatchEntry> batch;
   std::vector<Sequence*> sampled;
   build_batch(&batch, &sampled);
-  last_step_decode_only_ = false;
-  if (batch.empty()) return;
-  last_step_decode_only_ = std::all_of(running_.begin(), running_.end(), [](const SeqPtr& s) { return s->step_n <= 1; });
+  if (batch.empty()) return false;
+  const bool decode_only = std::all_of(running_.begin(), running_.end(), [](const SeqPtr& s) { return s->step_n <= 1; });
   const Clock::time_point t0 = Clock::now();
   const Status st = model::forward(*model_, batch, *ctx_, logits_.data());
   const Clock::time_point t1 = Clock::now();
   const double forward = std::chrono::duration<double>(t1 - t0).count();
   ++eng_.steps;
   eng_.forward_seconds += forward;
-  if (last_step_decode_only_) {
+  if (decode_only) {
     ++eng_.decode_steps;
     eng_.decode_forward_seconds += forward;
   }
@@ -163,10 +162,11 @@ void Scheduler::step() {
     for (SeqPtr& s : running_) {
       if (s->step_n > 0) s->fail(st.error());
     }
-    return;
+    return decode_only;
   }
   sample_and_emit(sampled);
   eng_.sample_seconds += seconds_since(t1);
+  return decode_only;
 }
 
 void Scheduler::retire_finished() {

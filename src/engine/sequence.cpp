@@ -33,15 +33,6 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
-}  // namespace
-
-double step_uniform(uint64_t seed, int64_t step) {
-  const uint64_t bits = splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(step));
-  return static_cast<double>(bits >> 11) * 0x1.0p-53;
-}
-
-namespace {
-
 // Sampling scratch sized by the vocabulary (~1.5 MB for 151,936 tokens), one
 // per thread: sampling runs on the engine's pool threads, and a copy per
 // sequence would allocate and free that much for every request (the
@@ -58,6 +49,11 @@ SampleScratch& sample_scratch() {
 }
 
 }  // namespace
+
+double step_uniform(uint64_t seed, int64_t step) {
+  const uint64_t bits = splitmix64(splitmix64(seed) ^ static_cast<uint64_t>(step));
+  return static_cast<double>(bits >> 11) * 0x1.0p-53;
+}
 
 sampling::SamplingParams StepSampler::seeded(sampling::SamplingParams p) {
   if (!p.has_seed) {

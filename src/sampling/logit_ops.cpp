@@ -270,7 +270,7 @@ int32_t sample_softmax(std::span<const Candidate> candidates, float temperature,
 int32_t CandidateSelector::draw(const DrawParams& p, std::span<const float> logits) {
   const TruncationParams& t = p.trunc;
   const bool top_k = t.top_k > 0 && static_cast<size_t>(t.top_k) < logits.size();
-  if (!top_k && t.top_p < 1.0f) return sample_top_p({t.top_p, t.min_p, p.temperature, p.u}, logits);
+  if (!top_k && t.top_p < 1.0f) return sample_top_p(p, logits);
   select(t, logits, &candidates_);
   return candidates_.empty() ? -1 : sample_softmax(candidates_, p.temperature, p.u, &weights_);
 }
@@ -365,11 +365,11 @@ void CandidateSelector::select_top_p(float top_p, std::span<const float> logits,
   out->insert(out->end(), edge_.begin(), edge_.begin() + static_cast<std::ptrdiff_t>(n_edge_in_));
 }
 
-int32_t CandidateSelector::sample_top_p(const NucleusSample& p, std::span<const float> logits) {
+int32_t CandidateSelector::sample_top_p(const DrawParams& p, std::span<const float> logits) {
   CHECK(p.temperature > 0.0f) << p.temperature;
-  if (!find_nucleus(p.top_p, logits)) return -1;
+  if (!find_nucleus(p.trunc.top_p, logits)) return -1;
   const float m = max_;
-  const float min_logit = p.min_p > 0.0f ? m + std::log(p.min_p) : kNegInf;
+  const float min_logit = p.trunc.min_p > 0.0f ? m + std::log(p.trunc.min_p) : kNegInf;
   const float inv_t = 1.0f / p.temperature;
   const size_t n = logits.size();
   float* w = exps_.data();  // reused: exp(logit - max) is no longer needed

@@ -92,15 +92,6 @@ struct TruncationParams {
   float min_p = 0.0f;   // 0: off
 };
 
-// One draw from the nucleus (top_p < 1, no top_k), min_p applied, by
-// inverse CDF in vocabulary order.
-struct NucleusSample {
-  float top_p = 1.0f;
-  float min_p = 0.0f;
-  float temperature = 1.0f;  // > 0
-  double u = 0;              // [0, 1)
-};
-
 // One draw: softmax(logit / temperature) over the truncated candidates, at
 // u in [0, 1).
 struct DrawParams {
@@ -122,12 +113,12 @@ class CandidateSelector {
   // when every logit is -inf.
   void select(const TruncationParams& p, std::span<const float> logits,
               std::vector<Candidate>* out);
-  // select({0, top_p, min_p}) + sample_softmax in one pass over the row and
-  // without materializing the candidates: the same candidate set and
-  // weights, drawn in vocabulary order. -1 when every logit is -inf.
-  int32_t sample_top_p(const NucleusSample& p, std::span<const float> logits);
 
  private:
+  // draw() for top_p < 1 without top_k: select() + sample_softmax in one
+  // masked pass over the row, without materializing the candidates: the
+  // same candidate set and weights, drawn in vocabulary order.
+  int32_t sample_top_p(const DrawParams& p, std::span<const float> logits);
   bool find_nucleus(float top_p, std::span<const float> logits);
   void select_top_p(float top_p, std::span<const float> logits, std::vector<Candidate>* out);
   void select_all(float min_p, std::span<const float> logits, std::vector<Candidate>* out);

@@ -74,6 +74,15 @@ std::string stream_text(const std::string& body, int* chunks) {
   return text;
 }
 
+// Streams kStreamBody through the proxy; the client must get all of kFull.
+void expect_full_stream(Harness& h, std::string* body = nullptr) {
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kStreamBody);
+  ASSERT_EQ(r.status, 200) << r.body;
+  int chunks = 0;
+  EXPECT_EQ(stream_text(r.body, &chunks), kFull) << r.body;
+  if (body != nullptr) *body = r.body;
+}
+
 TEST(ProxyTest, NonStreamRelayWithVersionHeader) {
   FakeUpstream up(FakeUpstreamScript{});
   Harness h({{"v1", PoolRole::kPrimary}});
@@ -129,10 +138,9 @@ void expect_continuation(bool hang) {
   Harness h({{"v1", PoolRole::kPrimary}});
   h.add("v1", "v1/0", a.port());
   h.add("v1", "v1/1", b.port());
-  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kStreamBody);
-  ASSERT_EQ(r.status, 200) << r.body;
-  int chunks = 0;
-  EXPECT_EQ(stream_text(r.body, &chunks), kFull) << r.body;
+  std::string client_body;
+  expect_full_stream(h, &client_body);
+  if (::testing::Test::HasFatalFailure()) return;
   EXPECT_EQ(h.metrics.counters().continuations_total, 1);
   ASSERT_EQ(a.requests() + b.requests(), 2);
   std::vector<std::string> all = a.bodies();
@@ -147,8 +155,8 @@ void expect_continuation(bool hang) {
     }
   }
   EXPECT_EQ(with_resume, 1);
-  EXPECT_EQ(r.body.find("chatcmpl-" + std::to_string(a.port())) != std::string::npos &&
-                r.body.find("chatcmpl-" + std::to_string(b.port())) != std::string::npos,
+  EXPECT_EQ(client_body.find("chatcmpl-" + std::to_string(a.port())) != std::string::npos &&
+                client_body.find("chatcmpl-" + std::to_string(b.port())) != std::string::npos,
             false);  // one stream id throughout
 }
 
@@ -164,10 +172,7 @@ TEST(ProxyTest, SlowFirstTokenWaitsForTheFirstTokenTimeout) {
   Harness h({{"v1", PoolRole::kPrimary}});
   h.config.stream.first_token_timeout = std::chrono::seconds(5);
   h.add("v1", "v1/0", a.port());
-  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kStreamBody);
-  ASSERT_EQ(r.status, 200) << r.body;
-  int chunks = 0;
-  EXPECT_EQ(stream_text(r.body, &chunks), kFull) << r.body;
+  expect_full_stream(h);
   EXPECT_EQ(h.metrics.counters().continuations_total, 0);
   EXPECT_EQ(a.requests(), 1);
 }
@@ -183,11 +188,8 @@ TEST(ProxyTest, NoFirstTokenPastTheFirstTokenTimeoutContinues) {
   h.config.stream.first_token_timeout = std::chrono::milliseconds(600);
   h.add("v1", "v1/0", a.port());  // the only replica: the continuation retries it
   const auto t0 = std::chrono::steady_clock::now();
-  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kStreamBody);
+  expect_full_stream(h);
   const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  ASSERT_EQ(r.status, 200) << r.body;
-  int chunks = 0;
-  EXPECT_EQ(stream_text(r.body, &chunks), kFull) << r.body;
   EXPECT_EQ(h.metrics.counters().continuations_total, 1);
   EXPECT_EQ(a.requests(), 2);
   EXPECT_GE(waited, 0.6);  // the first-token timeout, not the 300 ms per-token one

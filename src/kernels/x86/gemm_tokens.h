@@ -42,9 +42,10 @@ template <typename Kernel, int kT, bool kPrefetch>
   }
 }
 
+// kT >= 2 (one token: no prefetch, see above).
 template <typename Kernel, int kT>
 void dot_rows_for(const GemmCall& c) {
-  if (kT >= 2 && c.stream) return dot_rows<Kernel, kT, true>(c);
+  if (c.stream) return dot_rows<Kernel, kT, true>(c);
   return dot_rows<Kernel, kT, false>(c);
 }
 
