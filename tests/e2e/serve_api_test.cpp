@@ -186,8 +186,16 @@ TEST_F(ServeApi, MetricsNamesAndCounters) {
             std::string::npos);
   // Engine time: prefill steps (the first token of each request), then the
   // 4 + 4 further tokens in decode-only steps; forward time within busy time.
-  const auto moved = [&](const std::string& name) { return metric(after, name) - metric(before, name); };
-  const double decode_steps = moved("r1serve_engine_steps_total{kind=\"decode\"}");
+  // The engine publishes its step totals just after the step whose events
+  // ended the request: the last one may land a moment after the answer.
+  const std::string decode_key = "r1serve_engine_steps_total{kind=\"decode\"}";
+  std::string engine = scrape(port());
+  for (int i = 0; i < 100 && metric(engine, decode_key) - metric(before, decode_key) < 8; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    engine = scrape(port());
+  }
+  const auto moved = [&](const std::string& name) { return metric(engine, name) - metric(before, name); };
+  const double decode_steps = moved(decode_key);
   EXPECT_EQ(decode_steps, 8);
   EXPECT_GE(moved("r1serve_engine_steps_total{kind=\"prefill\"}"), 2);
   for (const std::string kind : {"decode", "prefill"}) {
