@@ -40,6 +40,14 @@ if [ "${R1_NO_PEER:-0}" != 1 ]; then
   fi
 fi
 
+# Each area's extra packages and tools (deploy, ops, web): scripts/setup.d/*.sh,
+# sourced in name order with ROOT and SUDO set. Each installs only what is missing.
+for hook in "$ROOT"/scripts/setup.d/*.sh; do
+  [ -e "$hook" ] || continue
+  # shellcheck source=/dev/null
+  . "$hook"
+done
+
 JOBS=$(nproc)
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release

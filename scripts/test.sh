@@ -42,4 +42,12 @@ if ! ctest --test-dir build -L peer -V > build/peer-tests.log 2>&1; then
 fi
 grep -E "PEER_|tests passed|tests failed|Total Test time" build/peer-tests.log || true
 
+# Each area's checks that are not ctest targets (manifests, rules, container):
+# scripts/test.d/*.sh, run in name order; a non-zero exit fails the suite.
+for hook in scripts/test.d/*.sh; do
+  [ -e "$hook" ] || continue
+  echo "== $(basename "$hook" .sh)"
+  bash "$hook" || { echo "FAILED: $hook"; status=1; }
+done
+
 exit $status
