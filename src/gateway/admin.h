@@ -5,7 +5,14 @@
 //       healthy, ejected, outstanding}], counters: {requests_total,
 //       retries_total, continuations_total, ...}}
 //   GET /metrics -> Prometheus text: the ProxyMetrics plus breaker state,
-//       replica health and ejections per version.
+//       replica health and ejections per version; with a supervisor the
+//       restarts, crash-loop (failed) state and crash-to-ready time per
+//       replica; with a control the rollout phase and canary analysis
+//       (rollout_metrics_text); the gateway's own process_* metrics.
+//   GET /admin/targets -> Prometheus HTTP service discovery (http_sd_configs):
+//       [{targets: ["127.0.0.1:PORT"], labels: {pool, replica ("pool/0"),
+//       replica_index ("0"), role}}], one group per worker replica with a
+//       live process (supervised) or per static endpoint; [] when none.
 //   GET /admin/rollout -> {phase, strategy, version, model, canary_percent,
 //       message, events: [{at_ms, phase, message}]} (at_ms: Unix ms)
 //   POST /admin/rollout {model, strategy: canary|blue-green|rolling,
@@ -91,6 +98,14 @@ struct AdminResponse {
 
 std::string admin_status_json(const AdminSources& sources);
 std::string admin_metrics_text(const AdminSources& sources);
+std::string admin_targets_json(const AdminSources& sources);
+// The rollout's Prometheus families: r1_gateway_rollout_phase{phase} (1 for
+// the current phase, 0 for the others), r1_gateway_rollout_phase_seconds,
+// the canary analysis so far per role (stable, canary): requests, error
+// ratio, p99 seconds; its thresholds; and r1_gateway_rollout_canary_failing
+// (1 while analyzing with enough volume when the canary fails the
+// controller's criteria: what it would decide if the window ended now).
+std::string rollout_metrics_text(const RolloutStatus& status);
 AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
                            std::string_view method, std::string_view target,
                            std::string_view authorization);

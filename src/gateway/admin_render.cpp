@@ -1,7 +1,16 @@
 // Admin API handlers and renderers (no sockets; admin.cpp serves them).
 #include <nlohmann/json.hpp>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
 
 #include "gateway/admin.h"
 
@@ -58,6 +67,117 @@ int state_value(BreakerState s) {
     case BreakerState::kOpen: return 2;
   }
   return 0;
+}
+
+
+std::string escape_label(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+std::string number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.15g", v);
+  return buf;
+}
+
+void family(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+std::string replica_labels(const ReplicaSnapshot& r) {
+  return "{version=\"" + escape_label(r.version) + "\",replica=\"" + escape_label(r.id) + "\"}";
+}
+
+// Restarts, crash loops and crash-to-ready times of the supervised workers.
+void supervisor_metrics(std::string& out, const Supervisor& supervisor,
+                        const std::vector<ReplicaSnapshot>& snap) {
+  std::vector<std::pair<const ReplicaSnapshot*, WorkerStatus>> workers;
+  for (const auto& r : snap) {
+    if (auto st = supervisor.status(r.id)) workers.emplace_back(&r, *st);
+  }
+  family(out, "r1_gateway_replica_restarts_total", "counter",
+         "Unplanned exits (crashes, liveness kills) of the replica's worker, each followed by a restart.");
+  for (const auto& [r, st] : workers) {
+    out += "r1_gateway_replica_restarts_total" + replica_labels(*r) + " " + std::to_string(st.crashes) + "\n";
+  }
+  family(out, "r1_gateway_replica_failed", "gauge",
+         "1 when the supervisor gave up on the replica's worker (crash loop or exec failure).");
+  for (const auto& [r, st] : workers) {
+    out += "r1_gateway_replica_failed" + replica_labels(*r) + " " +
+           (st.state == WorkerState::kFailed ? "1" : "0") + "\n";
+  }
+  family(out, "r1_gateway_replica_recovery_seconds", "gauge",
+         "Seconds from the replica's last crash to a replacement being ready.");
+  for (const auto& [r, st] : workers) {
+    if (!st.last_recovery) continue;
+    out += "r1_gateway_replica_recovery_seconds" + replica_labels(*r) + " " +
+           number(std::chrono::duration<double>(*st.last_recovery).count()) + "\n";
+  }
+}
+
+// The standard process_* metrics of the gateway process (from /proc/self).
+void process_metrics(std::string& out) {
+  std::ifstream file("/proc/self/stat");
+  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const size_t close = text.rfind(')');
+  std::vector<std::string> tokens;  // field N of proc(5) is token N-3
+  if (close != std::string::npos) {
+    std::istringstream in(text.substr(close + 1));
+    for (std::string t; in >> t;) tokens.push_back(t);
+  }
+  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  if (tokens.size() <= 21 || ticks <= 0) return;
+  double boot = 0;
+  std::ifstream stat("/proc/stat");
+  for (std::string key; stat >> key;) {
+    if (key == "btime" && (stat >> boot)) break;
+    stat.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  std::error_code ec;
+  const auto fds = std::distance(std::filesystem::directory_iterator("/proc/self/fd", ec), {});
+  rlimit limit{};
+  const bool limited = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+  family(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
+  out += "process_cpu_seconds_total " + number((std::stod(tokens[11]) + std::stod(tokens[12])) / ticks) + "\n";
+  family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+  out += "process_resident_memory_bytes " +
+         number(std::stod(tokens[21]) * static_cast<double>(sysconf(_SC_PAGESIZE))) + "\n";
+  family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
+  out += "process_virtual_memory_bytes " + tokens[20] + "\n";
+  family(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+  out += "process_start_time_seconds " + number(boot + std::stod(tokens[19]) / ticks) + "\n";
+  family(out, "process_open_fds", "gauge", "Number of open file descriptors.");
+  out += "process_open_fds " + std::to_string(ec ? 0 : std::max<long>(0, static_cast<long>(fds) - 1)) + "\n";
+  if (limited) {
+    family(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
+    out += "process_max_fds " + number(static_cast<double>(limit.rlim_cur)) + "\n";
+  }
+}
+
+// "127.0.0.1:PORT" of a replica Prometheus can scrape: a static endpoint,
+// or a supervised worker with a live process; empty when there is none.
+std::string scrape_address(const AdminSources& s, const PoolConfig& pool, const std::string& id) {
+  const size_t slash = id.rfind('/');
+  const std::string index = slash == std::string::npos ? "" : id.substr(slash + 1);
+  if (!pool.endpoints.empty()) {
+    const bool numeric = !index.empty() && index.size() < 6 &&
+                         std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const size_t i = numeric ? std::stoul(index) : pool.endpoints.size();
+    return i < pool.endpoints.size() ? pool.endpoints[i] : "";
+  }
+  if (s.supervisor == nullptr) return "";
+  const auto st = s.supervisor->status(id);
+  if (!st || st->pid <= 0 || st->port <= 0) return "";
+  return "127.0.0.1:" + std::to_string(st->port);
 }
 
 }  // namespace
@@ -118,7 +238,29 @@ std::string admin_metrics_text(const AdminSources& s) {
     out += "r1_gateway_replica_ejected{version=\"" + r.version + "\",replica=\"" + r.id + "\"} " +
            (r.ejected ? "1" : "0") + "\n";
   }
+  if (s.supervisor != nullptr) supervisor_metrics(out, *s.supervisor, snap);
+  if (s.control != nullptr) out += rollout_metrics_text(s.control->rollout_status());
+  process_metrics(out);
   return out;
+}
+
+std::string admin_targets_json(const AdminSources& s) {
+  const auto snap = s.router->snapshot();
+  Json groups = Json::array();
+  for (const auto& p : pool_list(s, snap)) {
+    for (const auto& r : snap) {
+      if (r.version != p.name) continue;
+      const std::string address = scrape_address(s, p, r.id);
+      if (address.empty()) continue;
+      const size_t slash = r.id.rfind('/');
+      Json labels = {{"pool", p.name},
+                     {"replica", r.id},
+                     {"replica_index", slash == std::string::npos ? "" : r.id.substr(slash + 1)},
+                     {"role", pool_role_name(p.role)}};
+      groups.push_back({{"targets", Json::array({address})}, {"labels", labels}});
+    }
+  }
+  return groups.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
@@ -142,6 +284,7 @@ AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& opti
   }
   if (path == "/admin/status") return {200, "application/json", admin_status_json(sources)};
   if (path == "/metrics") return {200, "text/plain; version=0.0.4", admin_metrics_text(sources)};
+  if (path == "/admin/targets") return {200, "application/json", admin_targets_json(sources)};
   return {404, "application/json", R"({"error":{"message":"not found","type":"not_found"}})"};
 }
 

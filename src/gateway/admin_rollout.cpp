@@ -1,7 +1,9 @@
 // Admin API: the rollout and reload routes (see admin.h).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "gateway/admin.h"
 #include "gateway/config.h"
@@ -60,6 +62,33 @@ AdminResponse status_response(int code, const AdminControl& control) {
   return {code, "application/json", rollout_status_json(control.rollout_status())};
 }
 
+
+std::string gauge_value(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.15g", v);
+  return buf;
+}
+
+void gauge_family(std::string& out, const std::string& name, const std::string& help) {
+  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n";
+}
+
+// The controller's canary criteria (rollout.cpp) on the outcomes so far.
+bool canary_failing(const RolloutState& s) {
+  if (s.phase != RolloutPhase::kAnalyzing || s.spec.strategy != RolloutStrategy::kCanary) return false;
+  const RolloutSpec& spec = s.spec;
+  if (s.stable_stats.requests < spec.min_requests || s.canary_stats.requests < spec.min_requests) return false;
+  const double delta = s.canary_stats.error_rate() - s.stable_stats.error_rate();
+  const double ratio = s.canary_stats.p99_ms() / std::max(s.stable_stats.p99_ms(), 1.0);
+  return delta > spec.max_error_rate_delta || ratio > spec.max_p99_ratio;
+}
+
+void analysis_family(std::string& out, const std::string& name, const std::string& help,
+                     double stable, double canary) {
+  gauge_family(out, name, help);
+  out += name + "{role=\"stable\"} " + gauge_value(stable) + "\n";
+  out += name + "{role=\"canary\"} " + gauge_value(canary) + "\n";
+}
 }  // namespace
 
 Result<RolloutRequest> parse_rollout_request(std::string_view body) {
@@ -122,6 +151,36 @@ AdminResponse handle_admin_control(AdminControl& control, std::string_view metho
     return error_response(405, "method not allowed", "invalid_request");
   }
   return error_response(404, "not found", "not_found");
+}
+
+std::string rollout_metrics_text(const RolloutStatus& status) {
+  const RolloutState& s = status.state;
+  std::string out;
+  gauge_family(out, "r1_gateway_rollout_phase", "Rollout phase (1 for the current one).");
+  for (int p = static_cast<int>(RolloutPhase::kIdle); p <= static_cast<int>(RolloutPhase::kAborted); ++p) {
+    const auto phase = static_cast<RolloutPhase>(p);
+    out += std::string("r1_gateway_rollout_phase{phase=\"") + rollout_phase_name(phase) + "\"} " +
+           (phase == s.phase ? "1" : "0") + "\n";
+  }
+  gauge_family(out, "r1_gateway_rollout_phase_seconds", "Seconds since the rollout entered its current phase.");
+  out += "r1_gateway_rollout_phase_seconds " +
+         gauge_value(std::chrono::duration<double>(s.phase_elapsed).count()) + "\n";
+  analysis_family(out, "r1_gateway_rollout_analysis_requests", "Requests counted by the canary analysis.",
+                  static_cast<double>(s.stable_stats.requests), static_cast<double>(s.canary_stats.requests));
+  analysis_family(out, "r1_gateway_rollout_analysis_error_ratio", "Error ratio seen by the canary analysis.",
+                  s.stable_stats.error_rate(), s.canary_stats.error_rate());
+  analysis_family(out, "r1_gateway_rollout_analysis_p99_seconds", "p99 latency seen by the canary analysis.",
+                  s.stable_stats.p99_ms() / 1000.0, s.canary_stats.p99_ms() / 1000.0);
+  gauge_family(out, "r1_gateway_rollout_analysis_max_error_ratio_delta",
+               "Largest canary minus stable error ratio the analysis passes.");
+  out += "r1_gateway_rollout_analysis_max_error_ratio_delta " + gauge_value(s.spec.max_error_rate_delta) + "\n";
+  gauge_family(out, "r1_gateway_rollout_analysis_max_p99_ratio",
+               "Largest canary over stable p99 latency ratio the analysis passes.");
+  out += "r1_gateway_rollout_analysis_max_p99_ratio " + gauge_value(s.spec.max_p99_ratio) + "\n";
+  gauge_family(out, "r1_gateway_rollout_canary_failing",
+               "1 while the canary fails its analysis criteria with enough volume (a rollback is coming).");
+  out += std::string("r1_gateway_rollout_canary_failing ") + (canary_failing(s) ? "1" : "0") + "\n";
+  return out;
 }
 
 }  // namespace r1::gateway

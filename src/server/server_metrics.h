@@ -13,7 +13,7 @@ namespace r1::server {
 struct ServerMetrics {
   ServerMetrics(metrics::Registry& registry, const std::string& version, const std::string& model);
 
-  // Samples the backend's gauges and the process RSS (before a scrape).
+  // Samples the backend's gauges and the process metrics (before a scrape).
   void update(const BackendStats& stats);
   // Token and prefix-cache counters of a finished generation.
   void record_finish(const FinishEvent& finish);
@@ -37,6 +37,15 @@ struct ServerMetrics {
   metrics::Family<metrics::Counter>& engine_busy_seconds;
   metrics::Gauge& model_load_seconds;
   metrics::Gauge& resident_memory;
+  // The standard process_* families (metrics::read_process_stats).
+  metrics::Counter& process_cpu_seconds;
+  metrics::Gauge& process_resident_memory;
+  metrics::Gauge& process_virtual_memory;
+  metrics::Gauge& process_start_time;
+  metrics::Gauge& process_open_fds;
+  metrics::Gauge& process_max_fds;
+  metrics::Gauge& anonymous_memory;  // RssAnon: the leak signal (no model pages)
+  metrics::Gauge& cpu_cores;         // the utilisation denominator
 };
 
 // Resident set size of this process in bytes (0 if unknown).
