@@ -9,6 +9,7 @@
 #include "app_config.h"
 #include "cmd_bench.h"
 #include "cmd_bench_serve.h"
+#include "cmd_cost.h"
 #include "cmd_serve.h"
 #include "cmd_up.h"
 #include "common.h"
@@ -32,6 +33,7 @@ struct Config {
   UpConfig up;
   GatewayCommandConfig gateway;
   RolloutCommandConfig rollout;
+  CostCommandConfig cost;
 };
 
 struct Commands {
@@ -48,6 +50,7 @@ struct Commands {
   CLI::App* up = nullptr;
   CLI::App* gateway = nullptr;
   RolloutCommands rollout;
+  CLI::App* cost = nullptr;
 };
 
 Commands declare(CLI::App& app, Config& c) {
@@ -72,12 +75,13 @@ Commands declare(CLI::App& app, Config& c) {
   cmd.up = add_up_command(app, c.up);
   cmd.gateway = add_gateway_command(app, c.gateway);
   cmd.rollout = add_rollout_command(app, c.rollout);
+  cmd.cost = add_cost_command(app, c.cost);
   return cmd;
 }
 
 int dispatch(const Commands& cmd, const Config& c) {
   for (CLI::App* sub : {cmd.run, cmd.chat, cmd.inspect, cmd.synth, cmd.tokenize, cmd.eval,
-                        cmd.bench, cmd.serve, cmd.up, cmd.gateway}) {
+                        cmd.bench, cmd.serve, cmd.up, cmd.gateway, cmd.cost}) {
     if (sub->parsed()) remember_config(*sub);
   }
   if (cmd.run->parsed()) return run_command(c.run);
@@ -91,6 +95,7 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.up->parsed()) return up_command(c.up);
   if (cmd.gateway->parsed()) return gateway_command(c.gateway);
   if (cmd.rollout.group->parsed()) return rollout_command(cmd.rollout, c.rollout);
+  if (cmd.cost->parsed()) return cost_command(c.cost);
   if (cmd.bench->parsed()) {
     if (c.bench.model.empty()) {
       std::fprintf(stderr, "error: bench: --model is required (or use `bench serve`)\n");
