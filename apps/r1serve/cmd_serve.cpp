@@ -58,8 +58,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeConfig& c) {
   cmd->add_option("--host", c.host, "address to bind");
   cmd->add_option("--port", c.port, "port to bind (0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("--parallel", c.parallel, "sequences decoded together")->check(CLI::Range(1, 1024));
-  cmd->add_option("--queue", c.queue, "requests waiting for a slot before 429")
-      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--queue", c.queue, "requests waiting for a slot before 429 (-1: 64 per slot)")
+      ->check(CLI::Range(-1, 1 << 20));
   cmd->add_option("-c,--ctx", c.ctx, "context positions per sequence")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   // Not printed with the start-up config (secrets); $R1SERVE_API_KEY also works.
@@ -174,11 +174,13 @@ server::ServerConfig server_config(const ServeConfig& c) {
   return s;
 }
 
+int effective_queue(const ServeConfig& c) { return c.queue >= 0 ? c.queue : kQueuePerSlot * c.parallel; }
+
 engine::SchedulerOptions scheduler_options(const ServeConfig& c) {
   engine::SchedulerOptions o;
   o.n_ctx = c.ctx;
   o.n_parallel = c.parallel;
-  o.n_queue = c.queue;
+  o.n_queue = effective_queue(c);
   o.kv_bytes = static_cast<uint64_t>(c.kv_budget_mb) << 20;
   o.n_threads = c.threads;
   return o;
@@ -210,7 +212,7 @@ Status load_and_attach(const ServeConfig& c, server::EngineBackend& backend) {
                "serve: ready: model %s loaded in %.2f s; template %s; %d slots, ctx %lld, queue %d\n",
                backend.model_id().c_str(), m.load_seconds,
                std::string(tokenizer::chat_template_name(chat.kind)).c_str(), c.parallel,
-               static_cast<long long>(backend.n_ctx()), c.queue);
+               static_cast<long long>(backend.n_ctx()), effective_queue(c));
   return Status();
 }
 

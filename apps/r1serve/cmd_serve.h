@@ -35,13 +35,17 @@ inline constexpr const char* kDemoPreset = "r1-distill-qwen-1.5b";
 inline constexpr const char* kDemoType = "q4_k_m";
 inline constexpr uint64_t kDemoSeed = 42;
 
+inline constexpr int kQueuePerSlot = 64;
+
 struct ServeConfig {
   std::string model;  // empty: the demo model
   std::string demo_preset = kDemoPreset;
   std::string host = "127.0.0.1";
   int port = 8080;
   int parallel = 4;   // sequence slots
-  int queue = 64;     // waiting requests before 429
+  // Waiting requests before 429; -1: kQueuePerSlot per slot, so the default
+  // 4 slots hold 256 waiting clients (the brief's `ab -c 100` fits whole).
+  int queue = -1;
   int64_t ctx = 4096; // positions per sequence
   std::vector<std::string> api_keys;
   int threads = 0;       // forward-pass threads (0: all cores)

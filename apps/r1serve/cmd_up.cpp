@@ -61,8 +61,8 @@ CLI::App* add_up_command(CLI::App& app, UpConfig& c) {
   cmd->add_option("-m,--model", c.model, "GGUF model of the primary pool (default: the demo model)");
   cmd->add_option("--backup", c.backup, "GGUF model of a backup pool \"backup\" (same replica count)");
   cmd->add_option("--replicas", c.replicas, "worker processes of the primary pool")->check(CLI::Range(1, 64));
-  cmd->add_option("--port", c.port, "proxy port (default 8080; 0: any free port)")->check(CLI::Range(0, 65535));
-  cmd->add_option("--admin-port", c.admin_port, "admin API port (default 8081; 0: any free port)")
+  cmd->add_option("--port", c.port, "proxy port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
+  cmd->add_option("--admin-port", c.admin_port, "admin API port (default 8001; 0: any free port)")
       ->check(CLI::Range(0, 65535));
   cmd->add_flag("--test-mode", c.test_mode, "allow worker fault-injection flags (tests only)");
   cmd->add_option("--worker-arg", c.worker_args, "extra `serve` argument for every worker (repeatable; "

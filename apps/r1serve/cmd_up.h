@@ -37,8 +37,8 @@ struct UpConfig {
   std::string model;
   std::string backup;
   std::optional<int> replicas;
-  std::optional<int> port;        // default 8080 (ports.listen)
-  std::optional<int> admin_port;  // default 8081 (ports.admin)
+  std::optional<int> port;        // default 8000 (ports.listen)
+  std::optional<int> admin_port;  // default 8001 (ports.admin)
   bool test_mode = false;
   std::vector<std::string> worker_args;
   std::string state_file;  // default <cache dir>/rollout-state.json
@@ -59,7 +59,7 @@ struct RolloutCommandConfig {
   std::optional<int> canary_percent;
   std::string analysis_window;
   std::string version;
-  std::string admin = "http://127.0.0.1:8081";
+  std::string admin = "http://127.0.0.1:8001";
   std::string admin_key;
 };
 

@@ -19,7 +19,7 @@ constexpr Duration kMinDuration{1};
 constexpr int kMaxCount = 1000000;
 
 Status parse_pool(const YamlSection& s, PoolConfig& pool) {
-  R1_RETURN_IF_ERROR(s.check_keys({"name", "model", "replicas", "role", "args", "endpoints"}));
+  R1_RETURN_IF_ERROR(s.check_keys({"name", "model", "replicas", "role", "args", "endpoints", "dns"}));
   if (!s.has("name")) return config_error(s.key_path("name"), "required");
   R1_RETURN_IF_ERROR(s.read_string("name", pool.name, true));
   R1_RETURN_IF_ERROR(s.read_string("model", pool.model, false));
@@ -35,6 +35,14 @@ Status parse_pool(const YamlSection& s, PoolConfig& pool) {
   }
   R1_RETURN_IF_ERROR(s.read_strings("args", pool.args));
   R1_RETURN_IF_ERROR(s.read_strings("endpoints", pool.endpoints));
+  R1_RETURN_IF_ERROR(s.read_string("dns", pool.dns, false));
+  if (!pool.dns.empty()) {
+    if (s.has("endpoints")) return config_error(s.key_path("dns"), "give either dns or endpoints, not both");
+    if (s.has("replicas")) return config_error(s.key_path("replicas"), "a dns pool has one replica per address");
+    R1_RETURN_IF_ERROR(parse_endpoint(pool.dns, s.key_path("dns"), true));
+    pool.replicas = 0;
+    return Status();
+  }
   if (pool.endpoints.empty()) return Status();
   if (s.has("replicas") && pool.replicas != static_cast<int>(pool.endpoints.size())) {
     return config_error(s.key_path("replicas"), "must equal the number of endpoints (or be left out)");
@@ -69,9 +77,10 @@ Status parse_ports(const YamlSection& s, PortsConfig& c) {
 }
 
 Status parse_health(const YamlSection& s, HealthConfig& c) {
-  R1_RETURN_IF_ERROR(s.check_keys({"interval", "timeout", "healthy_threshold", "unhealthy_threshold",
-                                   "liveness_restart_after", "startup_grace", "path"}));
+  R1_RETURN_IF_ERROR(s.check_keys({"interval", "startup_interval", "timeout", "healthy_threshold",
+                                   "unhealthy_threshold", "liveness_restart_after", "startup_grace", "path"}));
   R1_RETURN_IF_ERROR(s.read_duration("interval", c.interval, kMinInterval));
+  R1_RETURN_IF_ERROR(s.read_duration("startup_interval", c.startup_interval, Duration{50}));
   R1_RETURN_IF_ERROR(s.read_duration("timeout", c.timeout, kMinDuration));
   R1_RETURN_IF_ERROR(s.read_int("healthy_threshold", c.healthy_threshold, 1, 100));
   R1_RETURN_IF_ERROR(s.read_int("unhealthy_threshold", c.unhealthy_threshold, 1, 100));
@@ -109,6 +118,17 @@ Status parse_retries(const YamlSection& s, RetryConfig& c) {
   return s.read_int("min_retries", c.min_retries, 0, kMaxCount);
 }
 
+Status parse_queue(const YamlSection& s, QueueConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"max_waiting", "timeout"}));
+  R1_RETURN_IF_ERROR(s.read_int("max_waiting", c.max_waiting, 0, kMaxCount));
+  return s.read_duration("timeout", c.timeout, Duration{0});
+}
+
+Status parse_discovery(const YamlSection& s, DiscoveryConfig& c) {
+  R1_RETURN_IF_ERROR(s.check_keys({"interval"}));
+  return s.read_duration("interval", c.interval, kMinInterval);
+}
+
 Status parse_stream(const YamlSection& s, StreamConfig& c) {
   R1_RETURN_IF_ERROR(s.check_keys({"continuation", "per_token_timeout", "first_token_timeout"}));
   R1_RETURN_IF_ERROR(s.read_bool("continuation", c.continuation));
@@ -143,14 +163,16 @@ Status parse_section(const YamlSection& root, std::string_view key, T& out, F pa
 }
 
 Status parse_root(const YamlSection& root, GatewayConfig& c) {
-  R1_RETURN_IF_ERROR(root.check_keys({"pools", "ports", "health", "breaker", "outlier", "retries",
-                                      "stream", "rollout", "supervisor", "test_mode"}));
+  R1_RETURN_IF_ERROR(root.check_keys({"pools", "ports", "health", "breaker", "outlier", "retries", "queue",
+                                      "stream", "rollout", "supervisor", "discovery", "test_mode"}));
   R1_RETURN_IF_ERROR(parse_pools(root, c.pools));
   R1_RETURN_IF_ERROR(parse_section(root, "ports", c.ports, parse_ports));
   R1_RETURN_IF_ERROR(parse_section(root, "health", c.health, parse_health));
   R1_RETURN_IF_ERROR(parse_section(root, "breaker", c.breaker, parse_breaker));
   R1_RETURN_IF_ERROR(parse_section(root, "outlier", c.outlier, parse_outlier));
   R1_RETURN_IF_ERROR(parse_section(root, "retries", c.retries, parse_retries));
+  R1_RETURN_IF_ERROR(parse_section(root, "queue", c.queue, parse_queue));
+  R1_RETURN_IF_ERROR(parse_section(root, "discovery", c.discovery, parse_discovery));
   R1_RETURN_IF_ERROR(parse_section(root, "stream", c.stream, parse_stream));
   R1_RETURN_IF_ERROR(parse_section(root, "rollout", c.rollout, parse_rollout));
   R1_RETURN_IF_ERROR(parse_section(root, "supervisor", c.supervisor, parse_supervisor));
@@ -162,6 +184,10 @@ bool is_test_flag(const std::string& arg) {
 }
 
 Status validate_endpoints(const PoolConfig& p, const std::string& path) {
+  if (!p.dns.empty()) {  // endpoints: discovered at run time
+    R1_RETURN_IF_ERROR(parse_endpoint(p.dns, path + ".dns", true));
+    return Status();
+  }
   for (size_t j = 0; j < p.endpoints.size(); ++j) {
     R1_RETURN_IF_ERROR(parse_endpoint(p.endpoints[j], path + ".endpoints[" + std::to_string(j) + "]"));
   }
@@ -182,10 +208,10 @@ Status validate_pools(const std::vector<PoolConfig>& pools, bool require_model, 
     if (!names.insert(p.name).second) {
       return config_error(path + ".name", "duplicate pool name '" + p.name + "'");
     }
-    if (require_model && p.model.empty() && p.endpoints.empty()) {
-      return config_error(path + ".model", "required (or endpoints)");
+    if (require_model && p.model.empty() && p.endpoints.empty() && p.dns.empty()) {
+      return config_error(path + ".model", "required (or endpoints, or dns)");
     }
-    if (p.replicas < 1) return config_error(path + ".replicas", "must be >= 1");
+    if (p.replicas < 1 && p.dns.empty()) return config_error(path + ".replicas", "must be >= 1");
     R1_RETURN_IF_ERROR(validate_endpoints(p, path));
     for (const std::string& a : p.args) {
       if (!test_mode && is_test_flag(a)) {
@@ -269,20 +295,42 @@ Status validate(const GatewayConfig& c, bool require_model) {
   return Status();
 }
 
-Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key) {
+namespace {
+
+bool numeric_ipv4(const std::string& host) {
+  int dots = 0;
+  for (char ch : host) {
+    if (ch == '.') ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
+  }
+  return dots == 3;
+}
+
+// RFC 1123 host name: labels of letters, digits and '-', dot-separated.
+bool dns_name(const std::string& host) {
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
+  for (char ch : host) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') return false;
+  }
+  return host.find("..") == std::string::npos;
+}
+
+}  // namespace
+
+Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key, bool allow_names) {
   const std::string t(text);
+  const char* expected = allow_names ? "expected 'NAME:PORT'" : "expected 'IPV4:PORT'";
   const size_t colon = t.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) {
-    return config_error(key, "expected 'IPV4:PORT', got '" + t + "'");
+    return config_error(key, std::string(expected) + ", got '" + t + "'");
   }
   StaticEndpoint e;
   e.host = t.substr(0, colon);
-  int dots = 0;
-  for (char ch : e.host) {
-    if (ch == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(ch))) return config_error(key, "host must be a numeric IPv4 address, got '" + e.host + "'");
+  if (allow_names ? !dns_name(e.host) : !numeric_ipv4(e.host)) {
+    return config_error(key, std::string(allow_names ? "host must be a DNS name or IPv4 address"
+                                                     : "host must be a numeric IPv4 address") +
+                                 ", got '" + e.host + "'");
   }
-  if (dots != 3) return config_error(key, "host must be a numeric IPv4 address, got '" + e.host + "'");
   const std::string port = t.substr(colon + 1);
   if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
     return config_error(key, "bad port '" + port + "'");
@@ -328,10 +376,12 @@ std::string describe(const GatewayConfig& c) {
        << " x " << (p.model.empty() ? "<model unset>" : p.model);
     for (const std::string& a : p.args) os << " " << a;
     for (const std::string& e : p.endpoints) os << " endpoint " << e;
+    if (!p.dns.empty()) os << " dns " << p.dns << " (every " << format_duration(c.discovery.interval) << ")";
     os << "\n";
   }
   const auto& h = c.health;
-  os << "  health: GET " << h.path << " every " << format_duration(h.interval) << ", timeout "
+  os << "  health: GET " << h.path << " every " << format_duration(h.interval) << " ("
+     << format_duration(h.startup_interval) << " until first ready), timeout "
      << format_duration(h.timeout) << ", healthy after " << h.healthy_threshold << ", unhealthy after "
      << h.unhealthy_threshold << ", restart after " << h.liveness_restart_after
      << " unanswered (grace " << format_duration(h.startup_grace) << ")\n";
@@ -346,6 +396,8 @@ std::string describe(const GatewayConfig& c) {
      << "% and never the last replica\n";
   os << "  retries: " << c.retries.max_attempts << " attempts, budget " << c.retries.budget_percent
      << "% (min " << c.retries.min_retries << ")\n";
+  os << "  queue: hold up to " << c.queue.max_waiting << " requests for " << format_duration(c.queue.timeout)
+     << " while no replica can take them, then 503 + Retry-After\n";
   os << "  stream: continuation " << (c.stream.continuation ? "on" : "off") << ", first-token timeout "
      << format_duration(c.stream.first_token_timeout) << ", per-token timeout "
      << format_duration(c.stream.per_token_timeout) << "\n";

@@ -35,15 +35,39 @@ struct PoolConfig {
   // health-checked and routed, never spawned; replicas = endpoints.size()
   // and `model` is not required.
   std::vector<std::string> endpoints;
+  // "NAME:PORT" (Kubernetes: a headless Service): every IPv4 address NAME
+  // resolves to is a replica at PORT, re-resolved every discovery.interval.
+  // Replicas come and go without a reload. At run time the discovered
+  // addresses fill `endpoints`, one slot per replica index ("" for a
+  // vacated slot), so replica ids stay stable while an address stays.
+  std::string dns;
 };
 
 struct PortsConfig {
-  int listen = 8080;  // client traffic
-  int admin = 8081;   // metrics, rollout control
+  int listen = 8000;  // client traffic (vLLM's and the brief's port)
+  int admin = 8001;   // metrics, rollout control
+};
+
+// Requests the gateway holds while no replica can take them: none is ready
+// yet (starting, restarting) or every one answered 429 (its queue is full).
+// They wait in FIFO order (stream continuations first) and go out as soon
+// as a replica is ready or a request finishes; past `timeout`, or with
+// `max_waiting` already waiting, the answer is 503 with Retry-After.
+struct QueueConfig {
+  int max_waiting = 1024;
+  Duration timeout = std::chrono::seconds(60);
+};
+
+// DNS pools (`dns:`): how often their names are re-resolved.
+struct DiscoveryConfig {
+  Duration interval = std::chrono::seconds(5);
 };
 
 struct HealthConfig {
   Duration interval = std::chrono::seconds(30);  // >= 100ms
+  // Until a replica's first passing probe (starting, restarted): probe this
+  // often so it is routed within a fraction of a second of being ready.
+  Duration startup_interval = std::chrono::milliseconds(250);  // >= 50ms; at most `interval`
   Duration timeout = std::chrono::seconds(2);    // < interval
   int healthy_threshold = 2;     // successes to go unhealthy -> healthy
   int unhealthy_threshold = 3;   // failures to go healthy -> unhealthy
@@ -106,9 +130,11 @@ struct GatewayConfig {
   BreakerConfig breaker;
   OutlierConfig outlier;
   RetryConfig retries;
+  QueueConfig queue;
   StreamConfig stream;
   RolloutConfig rollout;
   SupervisorConfig supervisor;
+  DiscoveryConfig discovery;
   bool test_mode = false;  // enables fault-injection flags on workers
 };
 
@@ -134,12 +160,14 @@ Result<GatewayConfig> load_config_file(const std::string& path, const ParseOptio
 // ("pools[0].args: fault-injection flags need test_mode").
 Status validate(const GatewayConfig& config, bool require_model = true);
 
-// "127.0.0.1:9001" -> host, port; errors name `key`.
+// "127.0.0.1:9001" -> host, port; errors name `key`. `allow_names`: the host
+// may be a DNS name (a `dns:` pool) instead of an IPv4 address.
 struct StaticEndpoint {
   std::string host;
   int port = 0;
 };
-Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key);
+Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key,
+                                      bool allow_names = false);
 
 // Multi-line human-readable summary.
 std::string describe(const GatewayConfig& config);

@@ -111,7 +111,7 @@ void GatewayRuntime::Impl::apply_policies(const GatewayConfig& old, const Gatewa
   if (old.ports.listen != next.ports.listen || old.ports.admin != next.ports.admin) {
     log::warn("gateway: reload: ports are not changed by a reload (still :{} and :{})", proxy->port(), admin->port());
   }
-  proxy->update_policies(next.retries, next.stream);
+  proxy->update_policies(next.retries, next.stream, next.queue);
   if (!same_restart_only(old, next)) {
     log::warn("gateway: reload: supervisor settings apply at the next start");
   }

@@ -18,7 +18,7 @@ const char* health_state_name(HealthState state) {
 
 ActiveHealthChecker::ActiveHealthChecker(const Clock& clock, Prober& prober, HealthOptions options)
     : clock_(clock), prober_(prober), options_(options) {
-  CHECK(options_.interval.count() > 0);
+  CHECK(options_.interval.count() > 0 && options_.startup_interval.count() > 0);
   CHECK(options_.healthy_threshold >= 1 && options_.unhealthy_threshold >= 1);
   CHECK(options_.liveness_restart_after >= 1);
 }
@@ -59,6 +59,7 @@ ActiveHealthChecker::Fired ActiveHealthChecker::apply(Entry& e, const ProbeResul
   fired.id = e.target.id;
   const HealthState before = e.state;
   if (r.ready()) {
+    e.ever_passed = true;
     ++e.passes;
     e.failures = 0;
     const bool up = before == HealthState::kUnknown ||
@@ -67,7 +68,8 @@ ActiveHealthChecker::Fired ActiveHealthChecker::apply(Entry& e, const ProbeResul
   } else {
     ++e.failures;
     e.passes = 0;
-    if (before != HealthState::kUnhealthy && e.failures >= options_.unhealthy_threshold) {
+    // A starting target stays kUnknown however often it fails (loading).
+    if (before != HealthState::kUnhealthy && !starting(e, t) && e.failures >= options_.unhealthy_threshold) {
       e.state = HealthState::kUnhealthy;
     }
   }
@@ -83,6 +85,10 @@ ActiveHealthChecker::Fired ActiveHealthChecker::apply(Entry& e, const ProbeResul
   return fired;
 }
 
+bool ActiveHealthChecker::starting(const Entry& e, TimePoint t) const {
+  return !e.ever_passed && t - e.added_at < options_.startup_grace;
+}
+
 Duration ActiveHealthChecker::run_due() {
   std::vector<Due> due;
   {
@@ -90,8 +96,8 @@ Duration ActiveHealthChecker::run_due() {
     const TimePoint t = clock_.now();
     for (auto& [id, e] : entries_) {
       if (e.next_probe > t) continue;
-      due.push_back(Due{e.target, e.generation});
-      e.next_probe = t + options_.interval;
+      due.push_back(Due{e.target, e.generation, t});
+      e.next_probe = t + (starting(e, t) ? options_.startup_interval : options_.interval);
     }
   }
   for (const Due& d : due) {
@@ -102,7 +108,10 @@ Duration ActiveHealthChecker::run_due() {
       std::lock_guard<std::mutex> lock(mu_);
       auto it = entries_.find(d.target.id);
       if (it == entries_.end() || it->second.generation != d.generation) continue;  // replaced
-      fired = apply(it->second, r, clock_.now());
+      Entry& e = it->second;
+      fired = apply(e, r, clock_.now());
+      // Out of the startup phase: the next probe a whole interval after this one.
+      if (!starting(e, d.due_at)) e.next_probe = std::max(e.next_probe, d.due_at + options_.interval);
       callbacks = callbacks_;
     }
     if (fired.transition && callbacks.on_transition) callbacks.on_transition(*fired.transition);

@@ -2,9 +2,12 @@
 // interval, with a timeout.
 //
 // Readiness (routing): a probe passes on a 2xx answer. A new target is
-// kUnknown (not routable); its first pass makes it kHealthy at once (fast
-// start, as in Envoy), `unhealthy_threshold` failures in a row make it
-// kUnhealthy. A healthy target needs `unhealthy_threshold` failures in a row
+// kUnknown (not routable) and in its startup phase, like a Kubernetes
+// startup probe: probed every `startup_interval` instead of `interval`,
+// failures only keep it kUnknown. Its first pass makes it kHealthy at once
+// (fast start, as in Envoy) and ends the phase; so does `startup_grace`
+// without a pass, after which `unhealthy_threshold` failures in a row make
+// it kUnhealthy (probed every `interval`). A healthy target needs `unhealthy_threshold` failures in a row
 // to go unhealthy; an unhealthy one `healthy_threshold` passes in a row to
 // come back. Every change fires on_transition.
 //
@@ -40,6 +43,7 @@ const char* health_state_name(HealthState state);
 
 struct HealthOptions {
   Duration interval = std::chrono::seconds(30);
+  Duration startup_interval = std::chrono::milliseconds(250);  // while kUnknown
   Duration timeout = std::chrono::seconds(2);
   int healthy_threshold = 2;
   int unhealthy_threshold = 3;
@@ -97,11 +101,13 @@ class ActiveHealthChecker final : public HealthChecker {
     TimePoint added_at{};
     TimePoint next_probe{};
     bool ever_answered = false;
+    bool ever_passed = false;
     int passes = 0, failures = 0, unanswered = 0;
   };
   struct Due {
     HealthTarget target;
     uint64_t generation;
+    TimePoint due_at;
   };
   struct Fired {
     std::optional<HealthTransition> transition;
@@ -109,6 +115,8 @@ class ActiveHealthChecker final : public HealthChecker {
     std::string id;
   };
   Fired apply(Entry& e, const ProbeResult& r, TimePoint t) const;
+  // Never passed, within startup_grace of add_target().
+  bool starting(const Entry& e, TimePoint t) const;
   void thread_main();
 
   const Clock& clock_;

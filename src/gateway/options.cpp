@@ -21,7 +21,7 @@ OutlierOptions outlier_options(const OutlierConfig& c) {
 }
 
 HealthOptions health_options(const HealthConfig& c) {
-  return HealthOptions{c.interval, c.timeout, c.healthy_threshold, c.unhealthy_threshold,
+  return HealthOptions{c.interval, std::min(c.startup_interval, c.interval), c.timeout, c.healthy_threshold, c.unhealthy_threshold,
                        c.liveness_restart_after, c.startup_grace};
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "gateway/proxy_internal.h"
+#include "gateway/proxy_queue.h"
 
 namespace r1::gateway {
 
@@ -20,12 +21,13 @@ struct ProxyServer::Impl {
   ProxyMetrics& metrics;
   RetryBudget budget;
   ConnectionPool pool;
+  WaitQueue queue{metrics};
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
   std::unique_ptr<tcp::acceptor> acceptor;
   std::thread thread;
   uint16_t port = 0;
   bool stopped = false;
-  Ctx ctx{options, router, metrics, budget, pool};
+  Ctx ctx{options, router, metrics, budget, pool, queue};
 
   Impl(const ProxyOptions& o, Router& r, ProxyMetrics& m)
       : options(o), router(r), metrics(m), budget(o.retries) {}
@@ -43,6 +45,7 @@ Awaitable<bool> write_simple(beast::tcp_stream& client, const ClientRequest& req
   http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
   res.set(http::field::content_type, "application/json");
   res.set(kVersionHeader, r.version);
+  if (r.status == 503 || r.status == 429) res.set(http::field::retry_after, "1");
   res.keep_alive(req.keep_alive());
   res.body() = r.body;
   res.prepare_payload();
@@ -139,6 +142,7 @@ ProxyOptions proxy_options(const GatewayConfig& config) {
   o.port = config.ports.listen;
   o.retries = config.retries;
   o.stream = config.stream;
+  o.queue = config.queue;
   return o;
 }
 
@@ -176,10 +180,12 @@ ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 ProxyServer::~ProxyServer() { stop(); }
 
-void ProxyServer::update_policies(const RetryConfig& retries, const StreamConfig& stream) {
-  net::post(*impl_->ioc, [impl = impl_.get(), retries, stream] {
+void ProxyServer::update_policies(const RetryConfig& retries, const StreamConfig& stream,
+                                  const QueueConfig& queue) {
+  net::post(*impl_->ioc, [impl = impl_.get(), retries, stream, queue] {
     impl->options.retries = retries;
     impl->options.stream = stream;
+    impl->options.queue = queue;
     impl->budget.set_config(retries);
   });
 }
@@ -189,6 +195,7 @@ uint16_t ProxyServer::port() const { return impl_->port; }
 void ProxyServer::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
+  impl_->queue.close();
   impl_->ioc->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->acceptor.reset();

@@ -8,6 +8,9 @@
 //  - Retries: a failure before the first byte reaches the client (connect
 //    refused, reset, 5xx, timeout to first byte) is retried on another
 //    replica, up to retries.max_attempts and within the RetryBudget.
+//  - Wait queue (proxy_queue.h): while no replica can take a request (none
+//    ready yet, or a 429 because its queue is full) it is held in FIFO order
+//    up to queue.timeout, then answered 503 with Retry-After.
 //  - SSE (text/event-stream) is relayed event by event, unbuffered.
 //  - Stream continuation (continuation.h): a streaming completion whose
 //    upstream dies, stalls past stream.per_token_timeout or sends an error
@@ -37,6 +40,7 @@ struct ProxyOptions {
   int port = 0;  // 0: the kernel picks (tests)
   RetryConfig retries;
   StreamConfig stream;
+  QueueConfig queue;
   Duration connect_timeout = std::chrono::seconds(2);
   Duration response_timeout = std::chrono::minutes(10);  // non-stream: to the first byte
   Duration client_idle_timeout = std::chrono::seconds(120);
@@ -57,9 +61,9 @@ class ProxyServer {
   ProxyServer& operator=(const ProxyServer&) = delete;
 
   uint16_t port() const;
-  // Config reload: retries and stream settings for the requests that start
+  // Config reload: retries, stream and queue settings for the requests that start
   // from now on (applied on the I/O thread; requests in flight keep going).
-  void update_policies(const RetryConfig& retries, const StreamConfig& stream);
+  void update_policies(const RetryConfig& retries, const StreamConfig& stream, const QueueConfig& queue);
   // Closes the listener and every connection and joins the I/O thread.
   void stop();
 

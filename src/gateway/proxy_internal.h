@@ -16,6 +16,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -59,12 +60,15 @@ struct Upstream {
   std::unique_ptr<UpstreamParser> parser;
 };
 
+class WaitQueue;  // proxy_queue.h
+
 struct Ctx {
   const ProxyOptions& options;
   Router& router;
   ProxyMetrics& metrics;
   RetryBudget& budget;
   ConnectionPool& pool;
+  WaitQueue& queue;
 };
 
 struct RequestState {
@@ -72,6 +76,9 @@ struct RequestState {
   PreparedRequest prepared;
   std::vector<std::string> tried;  // replica ids, in order
   TimePoint started;
+  // Called once a replica is picked, before the request is sent: the
+  // request leaves the wait queue (open_upstream sets it while queued).
+  std::function<void()> on_dispatch;
 };
 
 // A live upstream whose response header (status < 500) has been read, or
@@ -85,13 +92,17 @@ struct OpenResult {
 
 // Picks, connects, sends and reads the header, retrying per the options.
 // `retry_only`: a stream continuation; its attempts do not draw on the retry
-// budget (see open_upstream).
+// budget (see open_upstream). While no replica can take the request (none
+// routable, or a 429) it waits in ctx.queue up to options.queue.timeout;
+// then, or with the queue full, the answer is 503 (Retry-After).
 Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::string& body,
                                     bool stream, bool retry_only);
 // Releases the pick with `outcome`; keeps the connection when reusable.
 // Reads the rest of the upstream body into `out`.
 Awaitable<beast::error_code> read_body(Upstream& up, std::string* out, Duration timeout);
+// finish_upstream also tells the wait queue that a replica may have room.
 void finish_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable);
+void release_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable);
 // Relays an SSE response, with stream continuation. Returns keep-alive.
 Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
                              beast::tcp_stream& client);

@@ -37,6 +37,9 @@ ProxyCounters ProxyMetrics::counters() const {
   c.continuations_total = continuations_.load();
   c.retry_budget_exhausted_total = budget_exhausted_.load();
   c.no_upstream_total = no_upstream_.load();
+  c.queued_total = queued_.load();
+  c.queue_timeouts_total = queue_timeouts_.load();
+  c.waiting = waiting_.load();
   return c;
 }
 
@@ -63,6 +66,12 @@ std::string ProxyMetrics::render() const {
           c.retry_budget_exhausted_total);
   counter(out, "r1_gateway_no_upstream_total", "Requests answered 503: no replica could serve.",
           c.no_upstream_total);
+  counter(out, "r1_gateway_queued_total", "Requests held in the wait queue (no replica could take them).",
+          c.queued_total);
+  counter(out, "r1_gateway_queue_timeouts_total", "Requests answered 503 after queue.timeout in the wait queue.",
+          c.queue_timeouts_total);
+  out += "# HELP r1_gateway_queue_waiting Requests in the wait queue now.\n"
+         "# TYPE r1_gateway_queue_waiting gauge\nr1_gateway_queue_waiting " + std::to_string(c.waiting) + "\n";
   std::lock_guard<std::mutex> lock(mu_);
   out += "# HELP r1_gateway_upstream_requests_total Upstream attempts by version and code.\n"
          "# TYPE r1_gateway_upstream_requests_total counter\n";

@@ -45,6 +45,9 @@ struct ProxyCounters {
   int64_t continuations_total = 0;
   int64_t retry_budget_exhausted_total = 0;
   int64_t no_upstream_total = 0;  // 503: no version could serve
+  int64_t queued_total = 0;       // held in the wait queue
+  int64_t queue_timeouts_total = 0;
+  int64_t waiting = 0;            // in the wait queue now
 };
 
 class ProxyMetrics {
@@ -54,6 +57,9 @@ class ProxyMetrics {
   void count_continuation() { continuations_.fetch_add(1); }
   void count_budget_exhausted() { budget_exhausted_.fetch_add(1); }
   void count_no_upstream() { no_upstream_.fetch_add(1); }
+  void count_queued() { queued_.fetch_add(1); }
+  void count_queue_timeout() { queue_timeouts_.fetch_add(1); }
+  void set_waiting(int64_t n) { waiting_.store(n); }
   // code 0: no HTTP answer (connect failure, reset, timeout).
   void count_upstream(const std::string& version, int code);
   void observe_added_latency(SteadyClock::duration d);
@@ -68,6 +74,7 @@ class ProxyMetrics {
                                                      0.01,   0.025, 0.05,   0.1};
   std::atomic<int64_t> requests_ = 0, retries_ = 0, continuations_ = 0;
   std::atomic<int64_t> budget_exhausted_ = 0, no_upstream_ = 0;
+  std::atomic<int64_t> queued_ = 0, queue_timeouts_ = 0, waiting_ = 0;
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> upstream_;
   std::array<int64_t, kBuckets.size()> bucket_counts_{};

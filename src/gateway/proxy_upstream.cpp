@@ -1,10 +1,15 @@
 // Upstream side of the proxy: connection pool, pick with retries, exchange.
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "gateway/proxy_internal.h"
+#include "gateway/proxy_queue.h"
 
 namespace r1::gateway::proxy_detail {
 namespace {
+
+constexpr int kBusy = 429;  // a worker's queue is full
 
 http::request<http::string_body> upstream_request(const ClientRequest& req, const std::string& body,
                                                   const std::string& host) {
@@ -89,10 +94,10 @@ Awaitable<std::unique_ptr<Upstream>> try_once(Ctx& ctx, RequestState& st, const 
                                               bool stream, OpenResult* last) {
   Result<RouteDecision> decision = pick_untried(ctx, st);
   if (!decision.ok()) {
-    ctx.metrics.count_no_upstream();
     *last = OpenResult{nullptr, 503, error_json(decision.error().message, "unavailable"), "none"};
     co_return nullptr;
   }
+  if (st.on_dispatch) st.on_dispatch();
   st.tried.push_back(decision->replica.id);
   auto up = std::make_unique<Upstream>();
   up->decision = *decision;
@@ -110,12 +115,46 @@ Awaitable<std::unique_ptr<Upstream>> try_once(Ctx& ctx, RequestState& st, const 
     co_return nullptr;
   }
   const int status = static_cast<int>(up->parser->get().result_int());
-  if (status < 500) co_return up;
+  if (status < 500 && status != kBusy) co_return up;
   ctx.metrics.count_upstream(version, status);
   *last = OpenResult{nullptr, status, "", version};
   ec = co_await read_all(*up, &last->body, ctx.options.connect_timeout);
-  finish_upstream(ctx, *up, RequestOutcome::kServerError, !ec);
+  // A full queue (429) says nothing against the replica and frees nothing:
+  // it does not wake the wait queue.
+  if (status == kBusy) release_upstream(ctx, *up, RequestOutcome::kClientError, !ec);
+  else finish_upstream(ctx, *up, RequestOutcome::kServerError, !ec);
   co_return nullptr;
+}
+
+// No replica could take the request now: it may wait for one.
+bool holdable(const OpenResult& r) { return !r.upstream && (r.version == "none" || r.status == kBusy); }
+
+OpenResult unavailable(Ctx& ctx, const std::string& why) {
+  ctx.metrics.count_no_upstream();
+  return OpenResult{nullptr, 503, error_json(why, "unavailable"), "none"};
+}
+
+Awaitable<OpenResult> open_attempts(Ctx& ctx, RequestState& st, const std::string& body, bool stream,
+                                    bool retry_only) {
+  OpenResult last{nullptr, 503, error_json("no attempt was made", "unavailable"), "none"};
+  const int attempts = std::max(1, ctx.options.retries.max_attempts);
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    // The retry budget guards the workers against retry storms of new
+    // requests. A stream continuation (retry_only) is not one: its client
+    // already has part of the answer, refusing it is a certain failure, and
+    // max_continuations bounds it per stream.
+    const bool budgeted = attempt > 0 && !retry_only;
+    if (budgeted && !ctx.budget.try_acquire()) {
+      ctx.metrics.count_budget_exhausted();
+      break;
+    }
+    if (attempt > 0) ctx.metrics.count_retry();
+    auto up = co_await try_once(ctx, st, body, stream, &last);
+    if (budgeted) ctx.budget.release();
+    if (up) co_return OpenResult{std::move(up), 200, "", ""};
+    if (holdable(last)) break;  // nothing could be picked, or the replica is full: wait
+  }
+  co_return last;
 }
 
 }  // namespace
@@ -138,28 +177,49 @@ void ConnectionPool::give(const std::string& key, std::unique_ptr<beast::tcp_str
 
 Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::string& body,
                                     bool stream, bool retry_only) {
-  OpenResult last{nullptr, 503, error_json("no attempt was made", "unavailable"), "none"};
-  const int attempts = std::max(1, ctx.options.retries.max_attempts);
-  for (int attempt = 0; attempt < attempts; ++attempt) {
-    // The retry budget guards the workers against retry storms of new
-    // requests. A stream continuation (retry_only) is not one: its client
-    // already has part of the answer, refusing it is a certain failure, and
-    // max_continuations bounds it per stream.
-    const bool budgeted = attempt > 0 && !retry_only;
-    if (budgeted && !ctx.budget.try_acquire()) {
-      ctx.metrics.count_budget_exhausted();
-      break;
+  const QueueConfig& q = ctx.options.queue;
+  const TimePoint deadline = SteadyClock::now() + q.timeout;
+  const auto executor = co_await net::this_coro::executor;
+  std::optional<WaitQueue::Waiter> waiter;
+  st.on_dispatch = [&waiter] { waiter.reset(); };
+  bool queued = false;  // counted once per request, however often it re-enters
+  auto join = [&](bool front) {
+    if (static_cast<int>(ctx.queue.size()) >= q.max_waiting) return false;
+    waiter.emplace(ctx.queue, executor, front);
+    if (!std::exchange(queued, true)) ctx.metrics.count_queued();
+    return true;
+  };
+  OpenResult r;
+  if (!ctx.queue.empty() && !join(retry_only)) {  // FIFO: behind those waiting already
+    r = unavailable(ctx, "gateway queue full (" + std::to_string(q.max_waiting) + " waiting)");
+  } else {
+    for (;;) {
+      if (waiter && !co_await waiter->wait_turn(deadline)) {
+        ctx.metrics.count_queue_timeout();
+        const std::string last = r.version == "none" ? "no replica ready"
+                                                     : "HTTP " + std::to_string(r.status) + " from " + r.version;
+        r = unavailable(ctx, "no replica could take the request within queue.timeout (" +
+                                 format_duration(q.timeout) + "; " + last + ")");
+        break;
+      }
+      r = co_await open_attempts(ctx, st, body, stream, retry_only);
+      if (!holdable(r)) break;
+      if (!waiter && !join(/*front=*/retry_only || r.status == kBusy)) {
+        if (r.version == "none") ctx.metrics.count_no_upstream();
+        break;
+      }
     }
-    if (attempt > 0) ctx.metrics.count_retry();
-    auto up = co_await try_once(ctx, st, body, stream, &last);
-    if (budgeted) ctx.budget.release();
-    if (up) co_return OpenResult{std::move(up), 200, "", ""};
-    if (last.version == "none") break;  // nothing could be picked
   }
-  co_return last;
+  st.on_dispatch = nullptr;  // it refers to `waiter`
+  co_return r;
 }
 
 void finish_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable) {
+  release_upstream(ctx, up, outcome, reusable);
+  ctx.queue.notify();  // a replica may have room now
+}
+
+void release_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable) {
   ctx.router.release(up.decision, outcome);
   if (reusable && up.stream && up.parser && up.parser->is_done() && up.parser->keep_alive()) {
     ctx.pool.give(up.key, std::move(up.stream), ctx.options.max_idle_per_upstream);

@@ -48,12 +48,14 @@ pools:
     model: /models/r1-1.5b.gguf
     role: backup
 ports: {listen: 9000, admin: 9001}
-health: {interval: 500ms, timeout: 200ms, healthy_threshold: 1, unhealthy_threshold: 2,
-         liveness_restart_after: 4, startup_grace: 1m, path: /ready}
+health: {interval: 500ms, startup_interval: 100ms, timeout: 200ms, healthy_threshold: 1,
+         unhealthy_threshold: 2, liveness_restart_after: 4, startup_grace: 1m, path: /ready}
 breaker: {window: 10s, error_rate_percent: 2.5, min_requests: 10, open_duration: 5s, half_open_probes: 2}
 outlier: {consecutive_5xx: 3, consecutive_connect_failures: 2, base_ejection_time: 10s,
           max_ejection_time: 2m, max_ejection_percent: 30}
 retries: {max_attempts: 3, budget_percent: 10, min_retries: 1}
+queue: {max_waiting: 50, timeout: 12s}
+discovery: {interval: 2s}
 stream: {continuation: false, per_token_timeout: 15s, first_token_timeout: 45s}
 rollout: {canary_percent: 10, analysis_window: 2m}
 supervisor: {binary: /usr/bin/r1serve, backoff_base: 200ms, backoff_max: 10s, crash_loop_count: 3,
@@ -74,6 +76,10 @@ TEST(Config, ParsesEveryKey) {
   EXPECT_EQ(c->ports.listen, 9000);
   EXPECT_EQ(c->health.interval, milliseconds(500));
   EXPECT_EQ(c->health.liveness_restart_after, 4);
+  EXPECT_EQ(c->health.startup_interval, milliseconds(100));
+  EXPECT_EQ(c->queue.max_waiting, 50);
+  EXPECT_EQ(c->queue.timeout, milliseconds(12000));
+  EXPECT_EQ(c->discovery.interval, milliseconds(2000));
   EXPECT_EQ(c->health.startup_grace, milliseconds(60000));
   EXPECT_DOUBLE_EQ(c->breaker.error_rate_percent, 2.5);
   EXPECT_EQ(c->breaker.half_open_probes, 2);
@@ -97,7 +103,28 @@ TEST(Config, DefaultsWhenOnlyPoolsGiven) {
   EXPECT_DOUBLE_EQ(c->breaker.error_rate_percent, 5.0);
   EXPECT_EQ(c->breaker.window, milliseconds(30000));
   EXPECT_EQ(c->rollout.canary_percent, 5);
+  EXPECT_EQ(c->health.startup_interval, milliseconds(250));
+  EXPECT_EQ(c->queue.max_waiting, 1024);
+  EXPECT_EQ(c->queue.timeout, milliseconds(60000));
+  EXPECT_EQ(c->ports.listen, 8000);
+  EXPECT_EQ(c->ports.admin, 8001);
   EXPECT_FALSE(c->test_mode);
+}
+
+TEST(Config, DnsPoolHasOneReplicaPerAddressFoundLater) {
+  auto c = parse_config("pools: [{name: r1, dns: r1serve-worker.r1serve.svc.cluster.local:8080}]\n"
+                        "discovery: {interval: 10s}");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->pools[0].dns, "r1serve-worker.r1serve.svc.cluster.local:8080");
+  EXPECT_EQ(c->pools[0].replicas, 0);
+  EXPECT_TRUE(c->pools[0].endpoints.empty());
+  EXPECT_NE(describe(*c).find("dns r1serve-worker.r1serve.svc.cluster.local:8080 (every 10s)"),
+            std::string::npos) << describe(*c);
+  auto e = parse_endpoint("workers.test:9000", "k", /*allow_names=*/true);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->host, "workers.test");
+  EXPECT_EQ(e->port, 9000);
+  EXPECT_FALSE(parse_endpoint("workers.test:9000", "k").ok());  // static endpoints stay numeric
 }
 
 TEST(Config, DefaultConfigWithoutFile) {
@@ -151,6 +178,16 @@ TEST(Config, ValidationNamesTheKey) {
       {"supervisor: {backoff_base: 10s, backoff_max: 1s}", "supervisor.backoff_max: must be >="},
       {"supervisor: {restart: always}", "supervisor.restart: unknown key"},
       {"test_mode: 3", "test_mode: expected a boolean"},
+      {"pools: [{name: a, dns: 'w.test'}]", "pools[0].dns: expected 'NAME:PORT'"},
+      {"pools: [{name: a, dns: 'w..test:80'}]", "pools[0].dns: host must be a DNS name"},
+      {"pools: [{name: a, dns: 'w_x:80'}]", "pools[0].dns: host must be a DNS name"},
+      {"pools: [{name: a, dns: 'w.test:0'}]", "pools[0].dns: port must be 1..65535"},
+      {"pools: [{name: a, dns: 'w.test:80', replicas: 2}]", "pools[0].replicas: a dns pool has one replica"},
+      {"pools: [{name: a, dns: 'w:80', endpoints: ['127.0.0.1:80']}]", "pools[0].dns: give either dns or endpoints"},
+      {"health: {startup_interval: 10ms}", "health.startup_interval: must be >= 50ms"},
+      {"queue: {max_waiting: -1}", "queue.max_waiting: must be >= 0"},
+      {"queue: {timeout: soon}", "queue.timeout: expected a duration"},
+      {"discovery: {interval: 10ms}", "discovery.interval: must be >= 100ms"},
   };
   for (const BadCase& c : cases) {
     const bool has_pools = std::string(c.yaml).rfind("pools", 0) == 0 || std::string(c.yaml).empty();

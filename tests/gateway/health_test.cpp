@@ -84,6 +84,30 @@ TEST_F(HealthTest, ProbesOncePerInterval) {
   EXPECT_EQ(prober_.probes("w"), 2);
 }
 
+// A starting target (never passed) is probed every startup_interval (250 ms
+// by default), so it is routed within a fraction of a second of being ready;
+// after its first pass, once per interval.
+TEST_F(HealthTest, StartingTargetIsProbedAtTheStartupInterval) {
+  prober_.set("w", FakeProber::http(503));  // loading
+  EXPECT_EQ(checker_.run_due(), milliseconds(250));
+  for (int i = 0; i < 3; ++i) {
+    clock_.advance(milliseconds(250));
+    checker_.run_due();
+  }
+  EXPECT_EQ(prober_.probes("w"), 4);
+  EXPECT_EQ(checker_.state("w"), HealthState::kUnknown);
+  prober_.set("w", FakeProber::http(200));
+  clock_.advance(milliseconds(250));
+  EXPECT_EQ(checker_.run_due(), seconds(1));
+  EXPECT_EQ(checker_.state("w"), HealthState::kHealthy);
+  clock_.advance(milliseconds(500));
+  checker_.run_due();
+  EXPECT_EQ(prober_.probes("w"), 5);  // healthy: not again before the interval
+  clock_.advance(milliseconds(500));
+  checker_.run_due();
+  EXPECT_EQ(prober_.probes("w"), 6);
+}
+
 TEST_F(HealthTest, LivenessCountsOnlyUnansweredAfterFirstAnswer) {
   round(FakeProber::refused());  // starting up: not counted
   round(FakeProber::refused());

@@ -100,15 +100,16 @@ void FakeUpstream::serve(int fd) {
 }
 
 bool FakeUpstream::respond(int fd, const std::string& body) {
-  ++requests_;
+  const int n = ++requests_;
   {
     std::lock_guard<std::mutex> lock(mu_);
     bodies_.push_back(body);
   }
   const auto j = nlohmann::json::parse(body, nullptr, false);
-  if (script_.status != 200) {
+  const int status = n <= script_.busy_first ? 429 : script_.status;
+  if (status != 200) {
     const std::string err = R"({"error":{"message":"boom","type":"server_error"}})";
-    return send_all(fd, "HTTP/1.1 " + std::to_string(script_.status) +
+    return send_all(fd, "HTTP/1.1 " + std::to_string(status) +
                             " Error\r\nContent-Type: application/json\r\nContent-Length: " +
                             std::to_string(err.size()) + "\r\n\r\n" + err);
   }

@@ -19,6 +19,7 @@ namespace r1::gateway::test {
 struct FakeUpstreamScript {
   std::vector<std::string> pieces = {"Hel", "lo", ", wor", "ld", "!"};
   int status = 200;          // non-200: JSON error with this status
+  int busy_first = 0;        // the first N requests answer 429 (queue full)
   int break_after = -1;      // pieces sent before breaking (first stream only)
   bool hang = false;         // break by hanging instead of closing
   bool hold_after_first = false;  // wait for release() after the first piece

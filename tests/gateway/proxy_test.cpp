@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <thread>
+
 #include "../server/http_client.h"
 #include "gateway/admin.h"
 #include "gateway/continuation.h"
@@ -245,6 +247,101 @@ TEST(ProxyTest, AdminStatusAndMetrics) {
   AdminOptions open_wide;
   open_wide.host = "0.0.0.0";
   EXPECT_FALSE(AdminServer::start(open_wide, sources).ok());
+}
+
+// --- the wait queue: requests held while no replica can take them ---
+
+const std::string kPlain = R"({"messages":[]})";
+
+TEST(ProxyQueueTest, NoReadyReplicaHoldsTheRequestUntilOneIsReady) {
+  FakeUpstream up(FakeUpstreamScript{});
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.add("v1", "v1/0", up.port());
+  h.router->set_healthy("v1/0", false);  // starting: not ready yet
+  const uint16_t port = h.start();
+  std::thread ready([&] {
+    for (int i = 0; i < 500 && h.metrics.counters().waiting == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    h.router->set_healthy("v1/0", true);
+  });
+  auto r = http_request(port, "POST", "/v1/chat/completions", kPlain);
+  ready.join();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find(kFull), std::string::npos);
+  EXPECT_EQ(h.metrics.counters().queued_total, 1);
+  EXPECT_EQ(h.metrics.counters().no_upstream_total, 0);
+  EXPECT_EQ(h.metrics.counters().waiting, 0);
+}
+
+TEST(ProxyQueueTest, NoReplicaWithinTheQueueTimeoutIs503WithRetryAfter) {
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.config.queue.timeout = std::chrono::milliseconds(300);
+  h.add("v1", "v1/0", 1);
+  h.router->set_healthy("v1/0", false);
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kPlain);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_NE(r.body.find("queue.timeout (300ms; no replica ready)"), std::string::npos) << r.body;
+  EXPECT_EQ(h.metrics.counters().queue_timeouts_total, 1);
+  EXPECT_EQ(h.metrics.counters().no_upstream_total, 1);
+}
+
+TEST(ProxyQueueTest, QueueDisabledAnswers503AtOnce) {
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.config.queue.max_waiting = 0;
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kPlain);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_EQ(h.metrics.counters().queued_total, 0);
+}
+
+TEST(ProxyQueueTest, FullQueueRefusesNewcomersAtOnce) {
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.config.queue.max_waiting = 1;
+  h.config.queue.timeout = std::chrono::seconds(1);
+  const uint16_t port = h.start();
+  std::thread first([&] { EXPECT_EQ(http_request(port, "POST", "/v1/chat/completions", kPlain).status, 503); });
+  for (int i = 0; i < 1000 && h.metrics.counters().waiting == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ASSERT_EQ(h.metrics.counters().waiting, 1);
+  auto r = http_request(port, "POST", "/v1/chat/completions", kPlain);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("gateway queue full (1 waiting)"), std::string::npos) << r.body;
+  EXPECT_EQ(h.metrics.counters().waiting, 1);  // the first one still waits for its timeout
+  first.join();
+}
+
+// A worker whose own queue is full answers 429: the gateway holds the
+// request and sends it again when a request finishes or the head polls; the
+// client never sees the 429, and a 429 does not count against the replica.
+TEST(ProxyQueueTest, WorkerBusy429IsHeldAndSentAgain) {
+  FakeUpstreamScript script;
+  script.busy_first = 3;
+  FakeUpstream up(script);
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.add("v1", "v1/0", up.port());
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kPlain);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(up.requests(), 4);
+  EXPECT_EQ(h.metrics.counters().queued_total, 1);
+  EXPECT_EQ(h.metrics.counters().retries_total, 0);
+  EXPECT_EQ(h.router->breaker("v1")->state(), BreakerState::kClosed);
+  expect_full_stream(h);  // the replica serves streams as before
+}
+
+TEST(ProxyQueueTest, WorkerBusyWithTheQueueDisabledPassesThe429On) {
+  FakeUpstreamScript script;
+  script.busy_first = 1;
+  FakeUpstream up(script);
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.config.queue.max_waiting = 0;
+  h.add("v1", "v1/0", up.port());
+  auto r = http_request(h.start(), "POST", "/v1/chat/completions", kPlain);
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.header("retry-after"), "1");
+  EXPECT_EQ(up.requests(), 1);
 }
 
 }  // namespace
