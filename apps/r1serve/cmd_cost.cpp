@@ -52,7 +52,7 @@ Result<std::string> apply_overrides(const CostCommandConfig& c, tco::TcoInputs& 
   }
   if (c.tokens_per_s) {
     in.workload.tokens_per_s = *c.tokens_per_s;
-    throughput_source = "--tokens-per-s";
+    throughput_source = "--tokens-per-s (given, not measured)";
   }
   if (c.currency) {
     R1_RETURN_IF_ERROR(tco::check_currency(*c.currency, "--currency"));
@@ -80,13 +80,15 @@ CLI::App* add_cost_command(CLI::App& app, CostCommandConfig& c) {
   CLI::App* cmd = app.add_subcommand("cost", "3-year TCO: cloud vs local, break-even month, cost per million tokens");
   cmd->add_option("inputs", c.inputs_path, "YAML of inputs (none: the brief's table, deploy/cost/brief.yaml)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--from-bench", c.from_bench, "`r1serve bench serve --json` report: measured output tokens/s")
-      ->check(CLI::ExistingFile);
+  CLI::Option* bench = cmd->add_option("--from-bench", c.from_bench,
+                                       "`r1serve bench serve --json` report: measured output tokens/s")
+                           ->check(CLI::ExistingFile);
   cmd->add_option("--svg", c.svg_path, "write the cumulative-cost chart (SVG) here");
   cmd->add_option("--currency", c.currency, "currency symbol printed before amounts (default: the inputs')");
   cmd->add_option("--horizon", c.horizon, "comparison horizon, e.g. 36m or 5y (default: the inputs')");
   cmd->add_option("--tokens-per-s", c.tokens_per_s, "output tokens/s of the local servers (instead of --from-bench)")
-      ->check(CLI::Range(0.0, 1e12));
+      ->check(CLI::Range(0.0, 1e12))
+      ->excludes(bench);
   cmd->add_option("--utilisation", c.utilisation, "share of the serving hours at that rate, 0..1")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--hours-per-day", c.hours_per_day, "serving hours a day (also per-hour cloud billing)")

@@ -66,6 +66,7 @@ expect_error 1 "bench report: not valid JSON" "$R" cost --from-bench "$T/bad.jso
 expect_error 2 "error:" "$R" cost "$T/missing.yaml"
 expect_error 2 "error:" "$R" cost --utilisation 1.5
 expect_error 1 "--horizon: must be 1 to 120 months" "$R" cost --horizon 11y
+expect_error 2 "--from-bench excludes --tokens-per-s" "$R" cost --from-bench "$T/bad.json" --tokens-per-s 5
 
 step "a real bench serve report"
 M="$T/tiny.gguf"
