@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "gateway/config.h"
 #include "gateway/breaker.h"
+#include "gateway/discovery.h"
 #include "gateway/options.h"
 #include "gateway/outlier.h"
 
@@ -114,9 +115,11 @@ Status PoolSet::add_replica(const std::string& pool, int index, bool routed) {
 
 void PoolSet::add_job(const PoolConfig& pool, int index) {
   Status s;
-  if (!pool.endpoints.empty()) {
-    if (index >= static_cast<int>(pool.endpoints.size())) return;
-    s = add_static_replica(static_replicas(pool)[static_cast<size_t>(index)], parts_);
+  if (!pool.endpoints.empty() || !pool.dns.empty()) {
+    const std::string id = replica_id(pool.name, index);
+    for (const StaticReplica& r : static_replicas(pool)) {
+      if (r.replica.id == id) s = add_static_replica(r, parts_);
+    }
   } else {
     const WorkerSpec spec = worker_spec(config(), pool, index, self_exe_);
     s = parts_.router->add_replica(pool.name, ReplicaInfo{spec.name, "127.0.0.1", 0});
@@ -133,7 +136,7 @@ Status PoolSet::roll_pool(const PoolConfig& next) {
     if (it == live_.end()) return make_error(ErrorCode::kNotFound, "no pool '" + next.name + "'");
     old = it->second.config;
   }
-  if (!old.endpoints.empty() || !next.endpoints.empty()) {
+  if (!old.endpoints.empty() || !next.endpoints.empty() || !old.dns.empty() || !next.dns.empty()) {
     return make_error(ErrorCode::kInvalidArgument, "pool '" + next.name + "' has static endpoints");
   }
   post([this, old, next] { roll_job(old, next); });
@@ -244,7 +247,7 @@ void PoolSet::remove_replica(const std::string& id) {
     const int index = std::stoi(id.substr(slash + 1));
     if (it->second.indices.erase(index) == 0) return;
     it->second.config.replicas = static_cast<int>(it->second.indices.size());
-    managed = it->second.config.endpoints.empty();
+    managed = it->second.config.endpoints.empty() && it->second.config.dns.empty();
     unroutable_.insert(id);
   }
   parts_.router->set_healthy(id, false);
@@ -337,7 +340,7 @@ std::optional<std::pair<std::string, int>> PoolSet::endpoint(const std::string& 
   const size_t slash = id.rfind('/');
   if (slash == std::string::npos) return std::nullopt;
   std::optional<PoolConfig> p = pool(id.substr(0, slash));
-  if (p && !p->endpoints.empty()) {
+  if (p && (!p->endpoints.empty() || !p->dns.empty())) {
     for (const StaticReplica& r : static_replicas(*p)) {
       if (r.replica.id == id) return std::make_pair(r.replica.host, r.replica.port);
     }
@@ -346,6 +349,30 @@ std::optional<std::pair<std::string, int>> PoolSet::endpoint(const std::string& 
   std::optional<WorkerStatus> st = parts_.supervisor->status(id);
   if (!st || st->port == 0) return std::nullopt;
   return std::make_pair(std::string("127.0.0.1"), st->port);
+}
+
+Status PoolSet::sync_endpoints(const std::string& pool, const std::vector<std::string>& found) {
+  SlotPlan plan;
+  std::vector<std::string> before;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(pool);
+    if (it == live_.end()) return make_error(ErrorCode::kNotFound, "no pool '" + pool + "'");
+    if (it->second.config.dns.empty()) return make_error(ErrorCode::kInvalidArgument, "pool '" + pool + "' has no dns");
+    before = it->second.config.endpoints;
+    plan = plan_slots(before, found);
+    if (plan.removed.empty() && plan.added.empty()) return Status();
+    it->second.config.endpoints = plan.slots;
+  }
+  for (int i : plan.removed) {
+    log::info("gateway: pool {}: {} left its DNS answer: draining {}", pool, before[static_cast<size_t>(i)], replica_id(pool, i));
+    remove_replica(replica_id(pool, i));
+  }
+  for (int i : plan.added) {
+    log::info("gateway: pool {}: {} found: replica {}", pool, plan.slots[static_cast<size_t>(i)], replica_id(pool, i));
+    R1_RETURN_IF_ERROR(add_replica(pool, i, true));
+  }
+  return Status();
 }
 
 void PoolSet::set_config(const GatewayConfig& config) {

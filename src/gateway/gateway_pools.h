@@ -65,6 +65,11 @@ class PoolSet {
   Status add_replica(const std::string& pool, int index, bool routed);
   void remove_replica(const std::string& id);
 
+  // A dns pool's addresses now ("IP:PORT", from DnsDiscovery): replicas for
+  // new ones are added (routed once healthy), those of vanished ones are
+  // drained and removed, the rest stay (see plan_slots).
+  Status sync_endpoints(const std::string& pool, const std::vector<std::string>& found);
+
   void set_routable(const std::string& id, bool routable);
   bool routable(const std::string& id) const;
 

@@ -45,8 +45,11 @@ bool same_restart_only(const GatewayConfig& a, const GatewayConfig& b) {
 }
 
 bool same_workers(const PoolConfig& a, const PoolConfig& b) {
-  return a.model == b.model && a.args == b.args && a.endpoints == b.endpoints;
+  return a.model == b.model && a.args == b.args && a.endpoints == b.endpoints && a.dns == b.dns;
 }
+
+// Workers the gateway starts (not static endpoints, not DNS-discovered).
+bool managed(const PoolConfig& p) { return p.endpoints.empty() && p.dns.empty(); }
 
 // Adds the missing indices below `replicas`, removes those at or above it.
 void resize_pool(PoolSet& pools, const PoolConfig& p) {
@@ -78,13 +81,13 @@ void GatewayRuntime::Impl::apply_pools(const GatewayConfig& old, const GatewayCo
       continue;
     }
     if (p.role != before->role) log::warn("gateway: reload: pool {}: a role change applies at the next start", p.name);
-    if (!same_workers(p, *before) && p.endpoints.empty() && before->endpoints.empty()) {
+    if (!same_workers(p, *before) && managed(p) && managed(*before)) {
       if (Status s = pool_set->roll_pool(p); !s.ok()) log::warn("gateway: reload: {}", s.error().message);
     } else if (!same_workers(p, *before)) {
       log::info("gateway: reload: pool {}: endpoints changed: replacing its replicas", p.name);
       pool_set->remove_pool(p.name);
       (void)pool_set->add_pool(p);
-    } else if (p.replicas != live->replicas) {
+    } else if (p.replicas != live->replicas && p.dns.empty()) {  // a dns pool sizes itself
       log::info("gateway: reload: pool {}: {} -> {} replicas", p.name, live->replicas, p.replicas);
       resize_pool(*pool_set, p);
     }

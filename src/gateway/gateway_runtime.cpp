@@ -73,6 +73,8 @@ Status GatewayRuntime::Impl::start_parts(const GatewayConfig& config) {
   for (const PoolConfig& pool : config.pools) R1_RETURN_IF_ERROR(pool_set->add_pool(pool));
   supervisor->start();
   health->start();
+  discovery = std::make_unique<DnsDiscovery>(*pool_set, resolver);
+  discovery->start();
   actions = std::make_unique<PoolRolloutActions>(*pool_set, *router);
   rollout = std::make_unique<RolloutController>(real_clock(), *actions, state_path);
   resume_rollout();
@@ -120,6 +122,7 @@ void GatewayRuntime::Impl::shutdown() {
   if (ticker.joinable()) ticker.join();
   if (admin) admin->stop();
   if (proxy) proxy->stop();
+  if (discovery) discovery->stop();
   if (pool_set) pool_set->stop();
   if (health) health->stop();
   if (supervisor) supervisor->stop_all();

@@ -14,6 +14,7 @@
 
 #include "gateway/admin.h"
 #include "gateway/gateway_health.h"
+#include "gateway/discovery.h"
 #include "gateway/gateway_pools.h"
 #include "gateway/gateway_runtime.h"
 #include "gateway/http_probe.h"
@@ -61,6 +62,8 @@ struct GatewayRuntime::Impl final : public AdminControl {
   std::unique_ptr<SwitchableHealthChecker> health;
   std::unique_ptr<DefaultRouter> router;
   std::unique_ptr<PoolSet> pool_set;
+  SystemResolver resolver;
+  std::unique_ptr<DnsDiscovery> discovery;  // dns pools
   std::unique_ptr<PoolRolloutActions> actions;
   std::unique_ptr<RolloutController> rollout;
   std::unique_ptr<ObservedRouter> observed;

@@ -59,7 +59,7 @@ WorkerSpec worker_spec(const GatewayConfig& config, const PoolConfig& pool, int 
 std::vector<PoolWorker> pool_workers(const GatewayConfig& config, const std::string& self_exe) {
   std::vector<PoolWorker> out;
   for (const PoolConfig& pool : config.pools) {
-    if (!pool.endpoints.empty()) continue;
+    if (!pool.endpoints.empty() || !pool.dns.empty()) continue;
     for (int i = 0; i < pool.replicas; ++i) {
       out.push_back(PoolWorker{pool.name, worker_spec(config, pool, i, self_exe)});
     }
@@ -70,6 +70,7 @@ std::vector<PoolWorker> pool_workers(const GatewayConfig& config, const std::str
 std::vector<StaticReplica> static_replicas(const PoolConfig& pool) {
   std::vector<StaticReplica> out;
   for (size_t i = 0; i < pool.endpoints.size(); ++i) {
+    if (pool.endpoints[i].empty()) continue;  // a dns pool's vacated slot
     Result<StaticEndpoint> e = parse_endpoint(pool.endpoints[i], pool.name + ".endpoints");
     CHECK(e.ok()) << "endpoints are validated by the config: " << pool.endpoints[i];
     out.push_back(StaticReplica{pool.name, ReplicaInfo{pool.name + "/" + std::to_string(i), e->host, e->port}});

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -24,8 +25,31 @@ std::vector<char*> c_args(std::vector<std::string>& strings) {
   return out;
 }
 
+
+int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -2; }
+
+// The PORT of a complete "listening on http://HOST:PORT" line; 0 if none.
+uint16_t listening_port(const std::string& log) {
+  constexpr std::string_view kLine = "listening on http://";
+  const size_t at = log.find(kLine);
+  if (at == std::string::npos) return 0;
+  const size_t colon = log.find(':', at + kLine.size());
+  if (colon == std::string::npos) return 0;
+  const size_t begin = colon + 1;
+  const size_t end = log.find('\n', begin);
+  if (end == std::string::npos || end == begin || end - begin > 5) return 0;
+  int port = 0;
+  for (size_t i = begin; i < end; ++i) {
+    if (log[i] < '0' || log[i] > '9') return 0;
+    port = port * 10 + (log[i] - '0');
+  }
+  return port <= 65535 ? static_cast<uint16_t>(port) : 0;
+}
+
+}  // namespace
+
 // fork + exec; stderr to `err_fd` (or inherited when -1), stdout to /dev/null.
-pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int err_fd) {
+pid_t spawn_process(std::vector<std::string> argv, std::vector<std::string> env, int err_fd) {
   for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);  // the extras come first: they win
   std::vector<char*> a = c_args(argv);
   std::vector<char*> e = c_args(env);
@@ -39,30 +63,10 @@ pid_t spawn(std::vector<std::string> argv, std::vector<std::string> env, int err
   _exit(127);
 }
 
-int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -2; }
-
-// The PORT of a complete "listening on http://127.0.0.1:PORT" line; 0 if none.
-uint16_t listening_port(const std::string& log) {
-  constexpr std::string_view kLine = "listening on http://127.0.0.1:";
-  const size_t at = log.find(kLine);
-  if (at == std::string::npos) return 0;
-  const size_t begin = at + kLine.size();
-  const size_t end = log.find('\n', begin);
-  if (end == std::string::npos || end == begin || end - begin > 5) return 0;
-  int port = 0;
-  for (size_t i = begin; i < end; ++i) {
-    if (log[i] < '0' || log[i] > '9') return 0;
-    port = port * 10 + (log[i] - '0');
-  }
-  return port <= 65535 ? static_cast<uint16_t>(port) : 0;
-}
-
-}  // namespace
-
 std::string r1serve_binary() { return std::string(R1_BINARY_DIR) + "/r1serve"; }
 
 int run_command(const std::vector<std::string>& argv) {
-  const pid_t pid = spawn(argv, {}, -1);
+  const pid_t pid = spawn_process(argv, {}, -1);
   int status = 0;
   if (pid < 0 || waitpid(pid, &status, 0) != pid) return -1;
   return exit_status(status);
@@ -87,9 +91,12 @@ const std::string& tiny_model() {
 ServeProcess::ServeProcess(const std::vector<std::string>& args, const std::vector<std::string>& env) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return;
-  std::vector<std::string> argv = {r1serve_binary(), "serve", "--host", "127.0.0.1", "--port", "0"};
+  std::vector<std::string> argv = {r1serve_binary(), "serve"};
+  const auto given = [&](const char* flag) { return std::find(args.begin(), args.end(), flag) != args.end(); };
+  if (!given("--host")) argv.insert(argv.end(), {"--host", "127.0.0.1"});
+  if (!given("--port")) argv.insert(argv.end(), {"--port", "0"});
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_ = spawn(argv, env, fds[1]);
+  pid_ = spawn_process(argv, env, fds[1]);
   close(fds[1]);
   reader_ = std::thread([this, fd = fds[0]] { read_stderr(fd); });
   std::unique_lock<std::mutex> lock(mu_);

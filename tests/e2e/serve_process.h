@@ -22,6 +22,11 @@ namespace r1::e2e {
 // <build>/r1serve.
 std::string r1serve_binary();
 
+// fork + execve(argv[0] is a path): `env` ("NAME=value") ahead of the
+// environment, stdout and stdin on /dev/null, stderr to `err_fd` (inherited
+// when -1). The child's pid, or -1.
+pid_t spawn_process(std::vector<std::string> argv, std::vector<std::string> env, int err_fd);
+
 // Runs a command to completion; its exit status (-1 if it did not exit).
 int run_command(const std::vector<std::string>& argv);
 
@@ -31,7 +36,8 @@ const std::string& tiny_model();
 
 class ServeProcess {
  public:
-  // Starts `r1serve serve --host 127.0.0.1 --port 0 <args>` with `env`
+  // Starts `r1serve serve --host 127.0.0.1 --port 0 <args>` (host and port
+  // only where `args` do not give them) with `env`
   // ("NAME=value") added to the environment, and waits (up to 30 s) for the
   // listening line. started() tells whether that line came.
   explicit ServeProcess(const std::vector<std::string>& args,

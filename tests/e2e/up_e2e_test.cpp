@@ -2,9 +2,7 @@
 // real `serve` workers over the tiny model on loopback ports (--port 0).
 // Each test starts its own gateway with a YAML (fast health checks) in a
 // temp dir and checks worker pids through GET /admin/status.
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,118 +10,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "serve_test_util.h"
-
-extern char** environ;
+#include "gateway_process.h"
 
 namespace r1::e2e {
 namespace {
 
 namespace fs = std::filesystem;
 
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
-
-bool alive(int pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
-
-// The PORT of "<what> listening on http://127.0.0.1:PORT\n" in `log`; 0 if none.
-uint16_t port_of(const std::string& log, const std::string& what) {
-  const std::string key = what + " listening on http://127.0.0.1:";
-  const size_t at = log.find(key);
-  if (at == std::string::npos) return 0;
-  const size_t end = log.find('\n', at);
-  if (end == std::string::npos) return 0;
-  return static_cast<uint16_t>(std::stoi(log.substr(at + key.size(), end - at - key.size())));
-}
-
-// `r1serve <args>` with stderr captured.
-class Gateway {
- public:
-  explicit Gateway(std::vector<std::string> args) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return;
-    args.insert(args.begin(), r1serve_binary());
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDERR_FILENO);
-      const int null_fd = open("/dev/null", O_RDWR);
-      dup2(null_fd, STDOUT_FILENO);
-      execve(argv[0], argv.data(), environ);
-      _exit(127);
-    }
-    close(fds[1]);
-    reader_ = std::thread([this, fd = fds[0]] {
-      char buf[4096];
-      ssize_t n;
-      while ((n = read(fd, buf, sizeof buf)) > 0) {
-        std::lock_guard<std::mutex> lock(mu_);
-        log_.append(buf, static_cast<size_t>(n));
-      }
-      close(fd);
-    });
-    eventually([&] { return (port_of(log(), "gateway") != 0 && port_of(log(), "admin") != 0) || exited(); },
-               std::chrono::seconds(20));
-    proxy_ = port_of(log(), "gateway");
-    admin_ = port_of(log(), "admin");
-  }
-  ~Gateway() {
-    if (pid_ > 0 && status_ == kRunning) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (reader_.joinable()) reader_.join();
-  }
-  std::string log() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return log_;
-  }
-  bool exited() {
-    if (status_ != kRunning) return true;
-    int st = 0;
-    if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
-    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -2;
-    return true;
-  }
-  int wait_exit(std::chrono::milliseconds timeout) { return eventually([&] { return exited(); }, timeout) ? status_ : -1; }
-  void signal(int sig) const { ::kill(pid_, sig); }
-  uint16_t proxy() const { return proxy_; }
-  uint16_t admin() const { return admin_; }
-
-  json status() const { return parse(http_request(admin_, "GET", "/admin/status").body); }
-  // Healthy replicas' pids when there are exactly `n` replicas, all healthy; else empty.
-  std::vector<int> healthy_pids(size_t n) const {
-    const json s = status();
-    std::vector<int> pids;
-    if (!s.contains("replicas") || s["replicas"].size() != n) return {};
-    for (const auto& r : s["replicas"]) {
-      if (!r["healthy"].get<bool>() || r["pid"].get<int>() <= 0) return {};
-      pids.push_back(r["pid"].get<int>());
-    }
-    return pids;
-  }
-  ClientResponse chat() const {
-    return post(proxy_, "/v1/chat/completions", chat_json("hello", 4));
-  }
-
- private:
-  static constexpr int kRunning = -100;
-  pid_t pid_ = -1;
-  int status_ = kRunning;
-  uint16_t proxy_ = 0, admin_ = 0;
-  mutable std::mutex mu_;
-  std::string log_;
-  std::thread reader_;
-};
+using Gateway = GatewayProcess;
 
 class UpE2E : public ::testing::Test {
  protected:
@@ -148,6 +42,28 @@ class UpE2E : public ::testing::Test {
   }
   fs::path dir_;
 };
+
+// The newcomer's path: `up` with its default health settings (30 s between
+// probes of a ready replica) and a request the moment it says it listens.
+// The starting replica is probed every 250 ms and the request is held in the
+// gateway's wait queue until it is ready: the first answer is a 200, not an
+// error, and comes within seconds.
+TEST_F(UpE2E, ARequestRightAfterStartIsHeldUntilTheReplicaIsReady) {
+  Gateway gw({"up", "-m", tiny_model(), "--port", "0", "--admin-port", "0", "--state-file",
+              (dir_ / "state.json").string(), "--worker-arg=--threads", "--worker-arg=1"});
+  ASSERT_NE(gw.proxy(), 0) << gw.log();
+  const auto start = std::chrono::steady_clock::now();
+  ClientResponse first = post(gw.proxy(), "/api/predict", json{{"prompt", "Hi"}, {"max_tokens", 4}});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(first.status, 200) << first.body << "\n" << gw.log();
+  EXPECT_LT(seconds, 15.0) << "held for " << seconds << " s";
+  std::printf("UP_FIRST_ANSWER_SECONDS %.3f\n", seconds);
+  EXPECT_EQ(gw.chat().status, 200);
+  const std::string metrics = http_request(gw.admin(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("r1_gateway_queue_timeouts_total 0"), std::string::npos) << metrics;
+  gw.signal(SIGTERM);
+  EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
+}
 
 TEST_F(UpE2E, RespawnsAKilledWorkerAndStopsCleanly) {
   std::vector<std::string> args = up_args(write_config("gw.yaml", ""));

@@ -36,9 +36,10 @@ struct Client::Impl {
   bool ok = false;
 };
 
-Client::Client(uint16_t port) : impl_(std::make_unique<Impl>()) {
+Client::Client(uint16_t port, const std::string& host) : impl_(std::make_unique<Impl>()) {
   beast::error_code ec;
-  impl_->socket.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port), ec);
+  const auto address = net::ip::make_address(host, ec);
+  if (!ec) impl_->socket.connect(tcp::endpoint(address, port), ec);
   impl_->ok = !ec;
 }
 
@@ -92,6 +93,12 @@ ClientResponse http_request(uint16_t port, const std::string& method, const std:
                             const std::string& body, const Headers& headers) {
   Client c(port);
   return c.request(method, target, body, headers);
+}
+
+ClientResponse http_request_to(const std::string& host, uint16_t port, const std::string& method,
+                               const std::string& target) {
+  Client c(port, host);
+  return c.request(method, target);
 }
 
 RawConnection::RawConnection(uint16_t port) {

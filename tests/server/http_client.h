@@ -24,10 +24,10 @@ struct ClientResponse {
 
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-// A persistent (keep-alive) connection to 127.0.0.1:port.
+// A persistent (keep-alive) connection to host:port (a loopback address).
 class Client {
  public:
-  explicit Client(uint16_t port);
+  explicit Client(uint16_t port, const std::string& host = "127.0.0.1");
   ~Client();
   bool connected() const;
   ClientResponse request(const std::string& method, const std::string& target,
@@ -41,6 +41,10 @@ class Client {
 // One request on a fresh connection.
 ClientResponse http_request(uint16_t port, const std::string& method, const std::string& target,
                             const std::string& body = "", const Headers& headers = {});
+
+// One request to another loopback address (127.0.0.2, ...).
+ClientResponse http_request_to(const std::string& host, uint16_t port, const std::string& method,
+                               const std::string& target);
 
 // A raw socket for disconnect tests: sends bytes, reads until `needle`
 // appears (or timeout), closes.
