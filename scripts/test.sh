@@ -17,11 +17,11 @@ cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j"$JOBS" || status=1
 
-echo "== fuzz: gguf parser and request parser"
+echo "== fuzz: gguf parser, request parser, cost inputs"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DR1_FUZZ=ON -DR1_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz server_fuzz
-for target in gguf server; do
+cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz server_fuzz tco_fuzz
+for target in gguf server tco; do
   echo "-- ${target}_fuzz"
   mkdir -p "build-fuzz/corpus/$target"
   if ! ./build-fuzz/tests/fuzz/${target}_fuzz -max_total_time="${R1_FUZZ_SECONDS:-45}" -rss_limit_mb=2048 \
