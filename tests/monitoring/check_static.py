@@ -8,14 +8,20 @@
 - the dashboard: valid JSON, a current schemaVersion, a `datasource`
   variable used by every panel, unique panel ids, rows, every panel in a
   grid position, and a collapsed "Voice" row without queries;
-- the Grafana provisioning files parse and name the dashboard folder.
+- the Grafana provisioning files parse and name the dashboard folder;
+- prometheus-kubernetes.yml: valid for promtool once its
+  kubernetes_sd_configs are swapped for static ones (Debian's promtool has
+  no Kubernetes discovery), and its pod selectors, port names, namespace
+  and Secrets match deploy/k8s.
 Prints one line per check and a summary; exits 1 on any failure.
 """
 import glob
 import json
 import os
 import re
+import subprocess
 import sys
+import tempfile
 
 import yaml
 
@@ -137,9 +143,70 @@ def check_provisioning():
     check("grafana provisioning files", ok_ds and ok_db)
 
 
+def k8s_pod_template(rel):
+    for doc in yaml.safe_load_all(open(os.path.join(ROOT, rel), encoding="utf-8")):
+        if doc and doc.get("kind") in ("StatefulSet", "Deployment"):
+            return doc
+    raise ValueError(f"no workload in {rel}")
+
+
+def keep_regex(job):
+    return next(r["regex"] for r in job["relabel_configs"] if r.get("action") == "keep")
+
+
+def check_kubernetes_config():
+    rel = "deploy/prometheus/prometheus-kubernetes.yml"
+    conf = load_yaml(rel)
+    swapped = 0
+    for section in conf["scrape_configs"] + conf["alerting"]["alertmanagers"]:
+        if "kubernetes_sd_configs" in section:
+            assert all(sd["role"] == "pod" for sd in section.pop("kubernetes_sd_configs"))
+            section["static_configs"] = [{"targets": ["127.0.0.1:1"]}]
+            swapped += 1
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+        yaml.safe_dump(conf, f)
+    r = subprocess.run(["promtool", "check", "config", "--syntax-only", f.name], capture_output=True, text=True)
+    os.unlink(f.name)
+    check("prometheus-kubernetes.yml valid (kubernetes_sd swapped for static)", r.returncode == 0,
+          f"{swapped} discovery sections swapped" + ("" if r.returncode == 0 else "; " + r.stdout + r.stderr))
+
+    conf = load_yaml(rel)
+    jobs = {j["job_name"]: j for j in conf["scrape_configs"]}
+    kust = load_yaml("deploy/k8s/base/kustomization.yaml")
+    secrets = {g["name"]: [x.split("=")[0] for x in g.get("files", [])] for g in kust.get("secretGenerator", [])}
+    problems = []
+    for job, workload, component in [("r1serve-gateway", "deploy/k8s/base/gateway-deployment.yaml", "gateway"),
+                                     ("r1serve-worker", "deploy/k8s/base/worker-statefulset.yaml", "worker")]:
+        w = k8s_pod_template(workload)
+        labels = w["spec"]["template"]["metadata"]["labels"]
+        ports = [p["name"] for c in w["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])]
+        values = [f"{labels.get('app.kubernetes.io/name')};{labels.get('app.kubernetes.io/component')};{p}" for p in ports]
+        kept = [v for v in values if re.fullmatch(keep_regex(jobs[job]), v)]
+        if len(kept) != 1:
+            problems.append(f"{job}: keep regex selects {kept} of {values}")
+        sd_ns = jobs[job]["kubernetes_sd_configs"][0]["namespaces"]["names"]
+        if sd_ns != [kust["namespace"]]:
+            problems.append(f"{job}: namespaces {sd_ns} vs {kust['namespace']}")
+        cred = jobs[job]["authorization"]["credentials_file"].split("/")
+        if cred[-1] not in secrets.get(cred[-2], []):
+            problems.append(f"{job}: credentials {cred[-2]}/{cred[-1]} not a Secret of deploy/k8s")
+        targets = {r.get("target_label") for r in jobs[job]["relabel_configs"]}
+        if not {"namespace", "pod", "instance"} <= targets:
+            problems.append(f"{job}: no namespace/pod/instance labels (prometheus-adapter needs them)")
+        if component == "worker":
+            index = next(r for r in jobs[job]["relabel_configs"] if r.get("target_label") == "replica_index")
+            name = w["metadata"]["name"] + "-3"
+            m = re.fullmatch(index["regex"], name)
+            if not m or m.expand(index["replacement"].replace("$1", r"\1")) != "3":
+                problems.append(f"{job}: replica_index of {name}")
+    check("prometheus-kubernetes.yml matches deploy/k8s", not problems,
+          "selectors, port names, namespace, Secrets" + (f"; {problems}" if problems else ""))
+
+
 alert_names = check_rules()
 check_unit_coverage(alert_names)
 check_dashboard()
 check_provisioning()
+check_kubernetes_config()
 print(f"static monitoring checks: {passed}/{passed + len(failures)} passed")
 sys.exit(1 if failures else 0)

@@ -1,5 +1,6 @@
 // End-to-end monitoring test: a real Prometheus (Debian's binary, a child
-// process on a loopback port, 1 s scrape and evaluation) scrapes a real
+// process on a loopback port, deploy/prometheus/prometheus.yml with 1 s
+// scrape and evaluation, see prometheusConfig) scrapes a real
 // `r1serve up` (tiny model, --test-mode, random ports) through the gateway's
 // HTTP service discovery (GET /admin/targets), with the production rules
 // rendered with shorter windows (renderShortRules). Under steady traffic:
@@ -133,18 +134,22 @@ function gatewayConfig(model, workerArgs) {
   ].join("\n");
 }
 
+// deploy/prometheus/prometheus.yml itself, with the gateway's admin port,
+// 1 s intervals, the short-window rules and no Alertmanager; fails when
+// one of those substitutions no longer applies.
 function prometheusConfig(adminPort) {
-  return [
-    "global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}",
-    "rule_files: [rules.yml]",
-    "scrape_configs:",
-    "  - job_name: r1serve-gateway",
-    `    static_configs: [{targets: ["127.0.0.1:${adminPort}"]}]`,
-    "  - job_name: r1serve-worker",
-    `    http_sd_configs: [{url: "http://127.0.0.1:${adminPort}/admin/targets", refresh_interval: 1s}]`,
-    "    relabel_configs: [{source_labels: [replica], target_label: instance}]",
-    "",
-  ].join("\n");
+  let text = fs.readFileSync(path.join(ROOT, "deploy/prometheus/prometheus.yml"), "utf8");
+  const subst = [
+    [/127\.0\.0\.1:8001/g, `127.0.0.1:${adminPort}`],
+    [/(scrape_interval|evaluation_interval|scrape_timeout|refresh_interval): \d+s/g, "$1: 1s"],
+    [/rules\/r1serve\.rules\.yml/g, "rules.yml"],
+    [/targets: \["127\.0\.0\.1:9093"\]/g, "targets: []"],
+  ];
+  for (const [re, to] of subst) {
+    if (!re.test(text)) throw new Error(`prometheus.yml: no match for ${re}`);
+    text = text.replace(re, to);
+  }
+  return text;
 }
 
 // Steady traffic through the gateway: `n` loops of small chat requests,
