@@ -145,6 +145,23 @@ TEST(AdminTargets, StaticEndpointsByIndexAndEmptyList) {
   EXPECT_EQ(r.body, admin_targets_json(sources));
 }
 
+// A dns pool (Kubernetes headless Service): the live config's endpoints are
+// the discovered addresses by slot; a vacated slot ("") has nothing to scrape.
+TEST(AdminTargets, DnsPoolSlotsAndVacatedSlot) {
+  PoolConfig dns{"r1", "", 2};
+  dns.dns = "r1serve-worker.r1serve.svc.cluster.local:8080";
+  dns.endpoints = {"10.0.0.7:8080", ""};
+  GatewayConfig config;
+  config.pools = {dns};
+  auto router = make_router(config, real_clock());
+  ASSERT_TRUE(router->add_replica("r1", ReplicaInfo{"r1/0", "10.0.0.7", 8080}).ok());
+  ASSERT_TRUE(router->add_replica("r1", ReplicaInfo{"r1/1", "10.0.0.9", 8080}).ok());
+  const Json groups = Json::parse(admin_targets_json(AdminSources{router.get(), nullptr, nullptr, config.pools}));
+  ASSERT_EQ(groups.size(), 1u) << groups.dump();
+  EXPECT_EQ(groups[0]["targets"], Json::array({"10.0.0.7:8080"}));
+  EXPECT_EQ(groups[0]["labels"]["replica"], "r1/0");
+}
+
 double gauge(const std::string& text, const std::string& series) {
   const size_t at = text.find("\n" + series + " ");
   if (at == std::string::npos) return -1;
