@@ -112,6 +112,8 @@ function renderShortRules(text) {
     .replace(/^(\s*for:\s*)(\d+)(ms|s|m|h|d)\s*$/gm, (_, pre, n, u) => pre + short(n, u));
 }
 
+const BASE_ARGS = ["--threads", "1", "--ctx", "512"];
+
 function gatewayConfig(model, workerArgs) {
   return [
     "test_mode: true",
@@ -238,12 +240,12 @@ async function checkMetricsLint(name, url) {
       (unexpected.length ? `; unexpected: ${unexpected.join(" | ")}` : ""));
 }
 
-async function main() {
+// Model, rules, `r1serve up` and Prometheus; null when something did not start.
+async function startStack() {
   log(`work dir ${TMP}`);
   const model = path.join(TMP, "tiny.gguf");
   const synth = spawnSync(R1SERVE, ["model", "synth", "--preset", "tiny-qwen2", "-o", model], { encoding: "utf8" });
-  if (!check("tiny model", synth.status === 0, synth.status === 0 ? "" : synth.stderr)) return;
-
+  if (!check("tiny model", synth.status === 0, synth.status === 0 ? "" : synth.stderr)) return null;
   // The rules as Prometheus will load them (shortened windows) must still
   // be valid and hold the same rules.
   const rulesText = fs.readFileSync(path.join(ROOT, "deploy/prometheus/rules/r1serve.rules.yml"), "utf8");
@@ -253,9 +255,8 @@ async function main() {
   check("short-window rules valid", rc.status === 0 && count(rulesText) === count(renderShortRules(rulesText)),
     `${count(rulesText)} rules`);
 
-  const baseArgs = ["--threads", "1", "--ctx", "512"];
   const cfgPath = path.join(TMP, "gateway.yaml");
-  fs.writeFileSync(cfgPath, gatewayConfig(model, baseArgs));
+  fs.writeFileSync(cfgPath, gatewayConfig(model, BASE_ARGS));
   const up = startChild("up", R1SERVE, ["up", "-c", cfgPath, "--test-mode", "--port", "0", "--admin-port", "0",
     "--state-file", path.join(TMP, "rollout-state.json")]);
   const ports = await waitFor("gateway ports", 30000, async () => {
@@ -264,26 +265,28 @@ async function main() {
     const a = text.match(/admin listening on http:\/\/127\.0\.0\.1:(\d+)/);
     return g && a ? { proxy: Number(g[1]), admin: Number(a[1]) } : null;
   }, up);
-  if (!check("r1serve up listening", ports, ports ? JSON.stringify(ports) : logOf(up).slice(-2000))) return;
+  if (!check("r1serve up listening", ports, ports ? JSON.stringify(ports) : logOf(up).slice(-2000))) return null;
   const adminUrl = `http://127.0.0.1:${ports.admin}`;
-  if (!check("2 replicas healthy", await waitFor("healthy replicas", 60000, async () => (await healthyCount(adminUrl)) === 2))) return;
+  if (!check("2 replicas healthy", await waitFor("healthy replicas", 60000, async () => (await healthyCount(adminUrl)) === 2))) return null;
 
   const promPort = await freePort();
   fs.writeFileSync(path.join(TMP, "prometheus.yml"), prometheusConfig(ports.admin));
   const pc = spawnSync("promtool", ["check", "config", path.join(TMP, "prometheus.yml")], { encoding: "utf8" });
   check("promtool check config (e2e)", pc.status === 0, pc.status === 0 ? "" : pc.stdout + pc.stderr);
-  const prom = startChild("prometheus", "prometheus", [
+  startChild("prometheus", "prometheus", [
     `--config.file=${path.join(TMP, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(TMP, "data")}`,
     `--web.listen-address=127.0.0.1:${promPort}`, "--log.level=warn"]);
   const promUrl = `http://127.0.0.1:${promPort}`;
   if (!check("prometheus ready", await waitFor("prometheus ready", 30000, async () =>
-    (await http(`${promUrl}/-/ready`)).status === 200))) return;
+    (await http(`${promUrl}/-/ready`)).status === 200))) return null;
+  return { model, cfgPath, ports, adminUrl, promUrl };
+}
 
-  traffic = startTraffic(ports.proxy, 2);
-
-  // 1. Discovery through /admin/targets.
+// 1 and 2: discovery through /admin/targets; the real exposition passes
+// promtool's linter.
+async function checkDiscovery(st) {
   const targets = await waitFor("3 targets up", 30000, async () => {
-    const j = await getJson(`${promUrl}/api/v1/targets?state=active`);
+    const j = await getJson(`${st.promUrl}/api/v1/targets?state=active`);
     const up = j.data.activeTargets.filter((t) => t.health === "up");
     return up.length === 3 ? up : null;
   });
@@ -292,79 +295,93 @@ async function main() {
     workers.every((w) => w.labels.pool === "default" && w.labels.instance === w.labels.replica &&
       ["default/0", "default/1"].includes(w.labels.replica) && w.labels.role === "primary"),
     workers.map((w) => `${w.labels.replica}@${w.discoveredLabels.__address__}`).join(", "));
-
-  // 2. The real exposition passes promtool's linter.
-  await checkMetricsLint("gateway", `${adminUrl}/metrics`);
+  await checkMetricsLint("gateway", `${st.adminUrl}/metrics`);
   if (workers.length) await checkMetricsLint("worker", workers[0].scrapeUrl);
-  await waitFor("traffic", 30000, async () => (traffic.codes[200] || 0) >= 20);
+}
 
-  // 3. A hung worker (SIGSTOP) -> replica down + scrape down; SIGCONT.
-  const pid0 = await replicaPid(adminUrl, "default/0");
-  check("worker pid", pid0 > 0, `default/0 pid ${pid0}`);
-  if (pid0 > 0) {
-    process.kill(pid0, "SIGSTOP");
-    await waitFiring(promUrl, "R1ServeReplicaDown", { replica: "default/0" }, 45000);
-    await waitFiring(promUrl, "R1ServeTargetDown", { job: "r1serve-worker", instance: "default/0" }, 45000);
-    const upv = await query(promUrl, 'up{job="r1serve-worker",instance="default/0"}');
-    check("up == 0 while stopped", upv.length === 1 && upv[0].value[1] === "0", JSON.stringify(upv.map((r) => r.value[1])));
-    process.kill(pid0, "SIGCONT");
-    await waitResolved(promUrl, "R1ServeReplicaDown", { replica: "default/0" }, 45000);
-    await waitResolved(promUrl, "R1ServeTargetDown", { instance: "default/0" }, 45000);
-  }
+// 3: a hung worker (SIGSTOP) -> replica down + scrape down; SIGCONT.
+async function faultHang(st) {
+  const pid0 = await replicaPid(st.adminUrl, "default/0");
+  if (!check("worker pid", pid0 > 0, `default/0 pid ${pid0}`)) return;
+  process.kill(pid0, "SIGSTOP");
+  await waitFiring(st.promUrl, "R1ServeReplicaDown", { replica: "default/0" }, 45000);
+  await waitFiring(st.promUrl, "R1ServeTargetDown", { job: "r1serve-worker", instance: "default/0" }, 45000);
+  const upv = await query(st.promUrl, 'up{job="r1serve-worker",instance="default/0"}');
+  check("up == 0 while stopped", upv.length === 1 && upv[0].value[1] === "0", JSON.stringify(upv.map((r) => r.value[1])));
+  process.kill(pid0, "SIGCONT");
+  await waitResolved(st.promUrl, "R1ServeReplicaDown", { replica: "default/0" }, 45000);
+  await waitResolved(st.promUrl, "R1ServeTargetDown", { instance: "default/0" }, 45000);
+}
 
-  // 4. Injected errors through a config reload (the workers are rolled).
-  const hasClientMetric = (await query(promUrl, "count(r1_gateway_responses_total)")).length > 0;
-  fs.writeFileSync(cfgPath, gatewayConfig(model, [...baseArgs, "--fault-error-rate", "0.3", "--fault-seed", "7"]));
-  const rl = await http(`${adminUrl}/admin/reload`, { method: "POST" });
+// 4: injected errors through a config reload (the workers are rolled).
+async function faultErrors(st) {
+  const hasClientMetric = (await query(st.promUrl, "count(r1_gateway_responses_total)")).length > 0;
+  fs.writeFileSync(st.cfgPath, gatewayConfig(st.model, [...BASE_ARGS, "--fault-error-rate", "0.3", "--fault-seed", "7"]));
+  const rl = await http(`${st.adminUrl}/admin/reload`, { method: "POST" });
   check("reload with --fault-error-rate 0.3", rl.status === 200, rl.text);
-  await waitFiring(promUrl, "R1ServeUpstreamErrorRateHigh", { version: "default" }, 90000);
-  const ratio = await query(promUrl, 'job_version:r1_gateway_upstream_errors:ratio_rate5m{version="default"}');
+  await waitFiring(st.promUrl, "R1ServeUpstreamErrorRateHigh", { version: "default" }, 90000);
+  const ratio = await query(st.promUrl, 'job_version:r1_gateway_upstream_errors:ratio_rate5m{version="default"}');
   check("upstream error ratio over 0.5%", ratio.length === 1 && Number(ratio[0].value[1]) > 0.005,
     ratio.length ? `ratio ${Number(ratio[0].value[1]).toFixed(3)}` : "no sample");
-  if (hasClientMetric) await waitFiring(promUrl, "R1ServeErrorRateHigh", {}, 60000);
+  if (hasClientMetric) await waitFiring(st.promUrl, "R1ServeErrorRateHigh", {}, 60000);
   else log("NOTE r1_gateway_responses_total not exported by this gateway: R1ServeErrorRateHigh (client-facing) not exercised");
-  fs.writeFileSync(cfgPath, gatewayConfig(model, baseArgs));
-  const rl2 = await http(`${adminUrl}/admin/reload`, { method: "POST" });
+  fs.writeFileSync(st.cfgPath, gatewayConfig(st.model, BASE_ARGS));
+  const rl2 = await http(`${st.adminUrl}/admin/reload`, { method: "POST" });
   check("reload without the fault", rl2.status === 200, rl2.text);
-  await waitResolved(promUrl, "R1ServeUpstreamErrorRateHigh", {}, 120000);
-  if (hasClientMetric) await waitResolved(promUrl, "R1ServeErrorRateHigh", {}, 60000);
-  await waitFor("2 healthy after the roll", 60000, async () => (await healthyCount(adminUrl)) === 2);
+  await waitResolved(st.promUrl, "R1ServeUpstreamErrorRateHigh", {}, 120000);
+  if (hasClientMetric) await waitResolved(st.promUrl, "R1ServeErrorRateHigh", {}, 60000);
+  await waitFor("2 healthy after the roll", 60000, async () => (await healthyCount(st.adminUrl)) === 2);
+}
 
-  // 5. Crash loop: three kill -9 of default/1 in a row.
+// 5: crash loop: three kill -9 of default/1 in a row.
+async function faultCrashLoop(st) {
   let kills = 0;
   for (let k = 0; k < 3; ++k) {
-    const pid = await waitFor("a live default/1", 20000, async () => replicaPid(adminUrl, "default/1"));
+    const pid = await waitFor("a live default/1", 20000, async () => replicaPid(st.adminUrl, "default/1"));
     if (!pid) break;
     process.kill(pid, "SIGKILL");
     kills += 1;
     await waitFor("default/1 restarted", 20000, async () => {
-      const p = await replicaPid(adminUrl, "default/1");
+      const p = await replicaPid(st.adminUrl, "default/1");
       return p && p !== pid;
     });
   }
   check("3 kills of default/1", kills === 3);
-  await waitFiring(promUrl, "R1ServeReplicaCrashLooping", { replica: "default/1" }, 30000);
-  await waitResolved(promUrl, "R1ServeReplicaCrashLooping", { replica: "default/1" }, 60000);
-  await waitFor("2 healthy after the crashes", 60000, async () => (await healthyCount(adminUrl)) === 2);
+  await waitFiring(st.promUrl, "R1ServeReplicaCrashLooping", { replica: "default/1" }, 30000);
+  await waitResolved(st.promUrl, "R1ServeReplicaCrashLooping", { replica: "default/1" }, 60000);
+  await waitFor("2 healthy after the crashes", 60000, async () => (await healthyCount(st.adminUrl)) === 2);
+}
 
-  // 6. The dashboard's queries, after all that traffic.
-  await sleep(3000);
+// 6: the dashboard's queries, after all that traffic.
+async function checkDashboard(st) {
   const dash = JSON.parse(fs.readFileSync(path.join(ROOT, "deploy/grafana/r1serve.json"), "utf8"));
   const qs = dashboardQueries(dash);
   const empty = [];
   let nan = 0;
   for (const q of qs) {
     try {
-      const r = await query(promUrl, q.expr);
+      const r = await query(st.promUrl, q.expr);
       if (r.length === 0) empty.push(`${q.panel}: ${q.expr}`);
       nan += r.filter((s) => s.value && s.value[1] === "NaN").length;
     } catch (e) { empty.push(`${q.panel}: ${e.message}`); }
   }
   check("dashboard queries return data", qs.length > 20 && empty.length === 0,
     `${qs.length - empty.length}/${qs.length} non-empty (${nan} NaN samples)` + (empty.length ? `; failing: ${empty.join(" || ")}` : ""));
-  const pools = await getJson(`${promUrl}/api/v1/label/pool/values?match[]=r1serve_build_info`);
+  const pools = await getJson(`${st.promUrl}/api/v1/label/pool/values?match[]=r1serve_build_info`);
   check("dashboard variable pool", pools.data.length > 0, JSON.stringify(pools.data));
+}
 
+async function main() {
+  const st = await startStack();
+  if (!st) return;
+  traffic = startTraffic(st.ports.proxy, 2);
+  await checkDiscovery(st);
+  await waitFor("traffic", 30000, async () => (traffic.codes[200] || 0) >= 20);
+  await faultHang(st);
+  await faultErrors(st);
+  await faultCrashLoop(st);
+  await sleep(3000);
+  await checkDashboard(st);
   traffic.stop = true;
   await Promise.all(traffic.loops);
   log(`traffic: ${JSON.stringify(traffic.codes)}, transport errors ${traffic.errors}`);
