@@ -22,8 +22,8 @@ done
 
 step "promtool check config and rules"
 promtool check config deploy/prometheus/prometheus.yml || fail "check config prometheus.yml"
-# Debian's promtool cannot resolve the in-cluster credential file: syntax only.
-promtool check config --syntax-only deploy/prometheus/prometheus-kubernetes.yml || fail "check config prometheus-kubernetes.yml"
+# prometheus-kubernetes.yml: Debian's Prometheus has no Kubernetes discovery;
+# check_static.py checks it with its kubernetes_sd_configs swapped for static ones.
 promtool check rules deploy/prometheus/rules/*.yml || fail "check rules"
 
 step "promtool test rules"
