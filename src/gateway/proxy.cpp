@@ -41,11 +41,12 @@ struct ActiveGuard {
   ~ActiveGuard() { budget.request_finished(); }
 };
 
-Awaitable<bool> write_simple(beast::tcp_stream& client, const ClientRequest& req, const OpenResult& r) {
+Awaitable<bool> write_simple(Ctx& ctx, beast::tcp_stream& client, const ClientRequest& req, const OpenResult& r) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
   res.set(http::field::content_type, "application/json");
   res.set(kVersionHeader, r.version);
   if (r.status == 503 || r.status == 429) res.set(http::field::retry_after, "1");
+  ctx.metrics.count_response(r.status);
   res.keep_alive(req.keep_alive());
   res.body() = r.body;
   res.prepare_payload();
@@ -64,7 +65,7 @@ Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream>
     ctx.metrics.count_upstream(version, 0);
     finish_upstream(ctx, *up, RequestOutcome::kConnectFailure, false);
     co_return co_await write_simple(
-        client, st.request, OpenResult{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version});
+        ctx, client, st.request, OpenResult{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version});
   }
   const auto& head = up->parser->get();
   const int status = static_cast<int>(head.result_int());
@@ -75,6 +76,7 @@ Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream>
   }
   res.set(kVersionHeader, version);
   res.keep_alive(st.request.keep_alive());
+  ctx.metrics.count_response(status);
   res.body() = std::move(body);
   res.prepare_payload();
   finish_upstream(ctx, *up, status >= 400 ? RequestOutcome::kClientError : RequestOutcome::kSuccess, true);
@@ -89,7 +91,7 @@ Awaitable<bool> handle_request(Ctx& ctx, beast::tcp_stream& client, const Client
   const std::string session(sv(req[kSessionHeader]));
   RequestState st{req, prepare_request(sv(req.target()), req.body(), session), {}, SteadyClock::now()};
   OpenResult open = co_await open_upstream(ctx, st, st.prepared.upstream_body, st.prepared.stream, false);
-  if (!open.upstream) co_return co_await write_simple(client, req, open);
+  if (!open.upstream) co_return co_await write_simple(ctx, client, req, open);
   const auto content_type = open.upstream->parser->get()[http::field::content_type];
   if (content_type.starts_with("text/event-stream")) {
     co_return co_await relay_stream(ctx, st, std::move(open.upstream), client);

@@ -20,6 +20,16 @@ void ProxyMetrics::count_upstream(const std::string& version, int code) {
   ++upstream_[{version, code}];
 }
 
+void ProxyMetrics::count_response(int code) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++responses_[code];
+}
+
+std::map<int, int64_t> ProxyMetrics::response_counts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return responses_;
+}
+
 void ProxyMetrics::observe_added_latency(SteadyClock::duration d) {
   const double s = std::chrono::duration<double>(d).count();
   std::lock_guard<std::mutex> lock(mu_);
@@ -40,6 +50,7 @@ ProxyCounters ProxyMetrics::counters() const {
   c.queued_total = queued_.load();
   c.queue_timeouts_total = queue_timeouts_.load();
   c.waiting = waiting_.load();
+  c.stream_failures_total = stream_failures_.load();
   return c;
 }
 
@@ -72,7 +83,15 @@ std::string ProxyMetrics::render() const {
           c.queue_timeouts_total);
   out += "# HELP r1_gateway_queue_waiting Requests in the wait queue now.\n"
          "# TYPE r1_gateway_queue_waiting gauge\nr1_gateway_queue_waiting " + std::to_string(c.waiting) + "\n";
+  counter(out, "r1_gateway_stream_failures_total",
+          "Streams that broke after their response head and could not be resumed (an error event in a 200).",
+          c.stream_failures_total);
   std::lock_guard<std::mutex> lock(mu_);
+  out += "# HELP r1_gateway_responses_total Client responses by the HTTP status the gateway answered.\n"
+         "# TYPE r1_gateway_responses_total counter\n";
+  for (const auto& [code, n] : responses_) {
+    out += "r1_gateway_responses_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
+  }
   out += "# HELP r1_gateway_upstream_requests_total Upstream attempts by version and code.\n"
          "# TYPE r1_gateway_upstream_requests_total counter\n";
   for (const auto& [key, n] : upstream_) {

@@ -48,6 +48,7 @@ struct ProxyCounters {
   int64_t queued_total = 0;       // held in the wait queue
   int64_t queue_timeouts_total = 0;
   int64_t waiting = 0;            // in the wait queue now
+  int64_t stream_failures_total = 0;
 };
 
 class ProxyMetrics {
@@ -60,12 +61,19 @@ class ProxyMetrics {
   void count_queued() { queued_.fetch_add(1); }
   void count_queue_timeout() { queue_timeouts_.fetch_add(1); }
   void set_waiting(int64_t n) { waiting_.store(n); }
+  // The status the gateway answered a client with (once per request, when
+  // the response head is written).
+  void count_response(int code);
+  // A stream that broke after its head and could not be resumed: the
+  // client got an error event inside a 200.
+  void count_stream_failure() { stream_failures_.fetch_add(1); }
   // code 0: no HTTP answer (connect failure, reset, timeout).
   void count_upstream(const std::string& version, int code);
   void observe_added_latency(SteadyClock::duration d);
 
   ProxyCounters counters() const;
   std::map<std::pair<std::string, int>, int64_t> upstream_counts() const;
+  std::map<int, int64_t> response_counts() const;
   // Prometheus text exposition of everything above.
   std::string render() const;
 
@@ -74,7 +82,8 @@ class ProxyMetrics {
                                                      0.01,   0.025, 0.05,   0.1};
   std::atomic<int64_t> requests_ = 0, retries_ = 0, continuations_ = 0;
   std::atomic<int64_t> budget_exhausted_ = 0, no_upstream_ = 0;
-  std::atomic<int64_t> queued_ = 0, queue_timeouts_ = 0, waiting_ = 0;
+  std::atomic<int64_t> queued_ = 0, queue_timeouts_ = 0, waiting_ = 0, stream_failures_ = 0;
+  std::map<int, int64_t> responses_;  // under mu_
   mutable std::mutex mu_;
   std::map<std::pair<std::string, int>, int64_t> upstream_;
   std::array<int64_t, kBuckets.size()> bucket_counts_{};

@@ -104,6 +104,7 @@ std::string give_up_event(const StreamTracker& tracker) {
 Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
                              beast::tcp_stream& client) {
   ctx.metrics.count_upstream(up->decision.version, static_cast<int>(up->parser->get().result_int()));
+  ctx.metrics.count_response(static_cast<int>(up->parser->get().result_int()));
   if (co_await write_stream_header(client, *up, st.request)) {
     finish_upstream(ctx, *up, RequestOutcome::kCancelled, false);
     co_return false;
@@ -124,6 +125,7 @@ Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstrea
     if (r.outcome != RequestOutcome::kServerError) ctx.metrics.count_upstream(up->decision.version, 0);
     auto next = co_await continue_stream(ctx, st, tracker, &continuations);
     if (!next) {
+      ctx.metrics.count_stream_failure();
       if (!co_await write_chunk(client, give_up_event(tracker))) co_return false;
       break;
     }
