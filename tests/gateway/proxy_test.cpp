@@ -285,6 +285,7 @@ TEST(ProxyQueueTest, NoReplicaWithinTheQueueTimeoutIs503WithRetryAfter) {
   EXPECT_NE(r.body.find("queue.timeout (300ms; no replica ready)"), std::string::npos) << r.body;
   EXPECT_EQ(h.metrics.counters().queue_timeouts_total, 1);
   EXPECT_EQ(h.metrics.counters().no_upstream_total, 1);
+  EXPECT_EQ(h.metrics.response_counts(), (std::map<int, int64_t>{{503, 1}}));
 }
 
 TEST(ProxyQueueTest, QueueDisabledAnswers503AtOnce) {
@@ -329,6 +330,7 @@ TEST(ProxyQueueTest, WorkerBusy429IsHeldAndSentAgain) {
   EXPECT_EQ(h.metrics.counters().retries_total, 0);
   EXPECT_EQ(h.router->breaker("v1")->state(), BreakerState::kClosed);
   expect_full_stream(h);  // the replica serves streams as before
+  EXPECT_EQ(h.metrics.response_counts(), (std::map<int, int64_t>{{200, 2}}));  // the 429s never reached the client
 }
 
 TEST(ProxyQueueTest, WorkerBusyWithTheQueueDisabledPassesThe429On) {
