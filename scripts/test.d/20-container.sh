@@ -186,7 +186,22 @@ check "through the gateway without the key: 401" test "$(curl -s -o /dev/null -w
 check "admin API needs the admin key" test "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$gadmin/admin/status")" = 401
 check "admin API with the key" test "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer ci-admin' \
   "http://127.0.0.1:$gadmin/admin/status")" = 200
+# SIGTERM to the gateway while a stream runs through it: it drains.
+curl -sN -m 60 "http://127.0.0.1:$gport/v1/chat/completions" -H 'content-type: application/json' \
+  -H 'Authorization: Bearer ci-secret' \
+  -d '{"messages":[{"role":"user","content":"hello"}],"max_tokens":1500,"stream":true}' > "$work/gw-stream.txt" &
+stream_pid=$!
+for ((i = 0; i < 200; i++)); do
+  [ "$(grep -c '^data:' "$work/gw-stream.txt" || true)" -ge 20 ] && break
+  sleep 0.05
+done
+at_stop=$(grep -c '^data:' "$work/gw-stream.txt" || true)
 podman stop -t 40 "r1-gw-$$" > /dev/null 2>> "$work/podman.log"
+wait "$stream_pid" || true
+at_end=$(grep -c '^data:' "$work/gw-stream.txt" || true)
+echo "   gateway: SIGTERM after $at_stop events; the stream went on to $at_end"
+check "gateway drains: the stream in flight ends with [DONE]" \
+  bash -c "[ '$at_stop' -ge 20 ] && [ '$at_stop' -lt '$at_end' ] && grep -q '^data: \[DONE\]' '$work/gw-stream.txt'"
 check "gateway exit status 0 after SIGTERM" test "$(podman inspect "r1-gw-$$" --format '{{.State.ExitCode}}')" = 0
 podman stop -t 40 "r1-serve-$$" > /dev/null 2>> "$work/podman.log"
 check "worker exit status 0 after SIGTERM" test "$(podman inspect "r1-serve-$$" --format '{{.State.ExitCode}}')" = 0

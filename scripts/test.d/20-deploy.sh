@@ -88,6 +88,14 @@ assert svc["spec"]["clusterIP"] == "None" and dns == want, (dns, want)
 g = get("Deployment", "r1serve-gateway")["spec"]["template"]["spec"]["containers"][0]
 ports = yaml.safe_load(cm)["ports"]
 assert sorted(p["containerPort"] for p in g["ports"]) == [ports["listen"], ports["admin"]], (g["ports"], ports)'
+check "gateway: grace period > preStop sleep + the gateway's drain (stop_grace)" py_check "$work/base.yaml" '
+cfg = yaml.safe_load(get("ConfigMap", "r1serve-gateway-config")["data"]["gateway.yaml"])
+drain = int(cfg["supervisor"]["stop_grace"].rstrip("s"))
+pod = get("Deployment", "r1serve-gateway")["spec"]["template"]["spec"]
+sleep = int(pod["containers"][0]["lifecycle"]["preStop"]["exec"]["command"][1])
+assert pod["terminationGracePeriodSeconds"] > sleep + drain, (pod["terminationGracePeriodSeconds"], sleep, drain)'
+check "worker: no fixed replicas (the HPA owns them)" py_check "$work/base.yaml" '
+assert "replicas" not in get("StatefulSet", "r1serve-worker")["spec"]'
 check "every Secret is generated (hashed name) and mounted" py_check "$work/base.yaml" '
 names = [x["metadata"]["name"] for x in o if x["kind"] == "Secret"]
 assert len(names) == 4 and all(n.rsplit("-", 1)[1].isalnum() for n in names), names
