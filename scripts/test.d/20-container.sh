@@ -36,7 +36,7 @@ names=()
 http_pid=""
 cleanup() {
   local n
-  for n in "${names[@]}"; do podman rm -f -t 0 "$n" >/dev/null 2>&1 || true; done
+  for n in "${names[@]}"; do podman rm -f -v -t 0 "$n" >/dev/null 2>&1 || true; done
   if [ -n "$http_pid" ]; then kill "$http_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
