@@ -21,6 +21,7 @@ enum class ErrorCode {
   kOutOfRange,       // a count, offset or size beyond its bound
   kResourceExhausted,  // memory, queue, context
   kIo,               // OS-level failure (open, mmap, read)
+  kUnavailable,      // shutting down or draining: not now, not here
   kInternal,
 };
 

@@ -11,7 +11,8 @@
 namespace r1::gateway {
 
 Result<RouteDecision> ObservedRouter::pick(const RouteRequest& request) {
-  if (draining_.load()) return make_error(ErrorCode::kResourceExhausted, "the gateway is shutting down");
+  // Not kResourceExhausted: the proxy does not hold these in its wait queue.
+  if (draining_.load()) return make_error(ErrorCode::kUnavailable, "the gateway is shutting down");
   Result<RouteDecision> d = inner_.pick(request);
   if (d.ok()) {
     d->picked_at = SteadyClock::now();
@@ -82,6 +83,7 @@ Status GatewayRuntime::Impl::start_parts(const GatewayConfig& config) {
       *router, [this](const std::string& v, bool ok, Duration latency) { record(v, ok, latency); });
   ProxyOptions proxy_opts = proxy_options(config);
   proxy_opts.host = options.host;
+  proxy_opts.draining = [this] { return observed->draining(); };
   R1_ASSIGN_OR_RETURN(proxy, ProxyServer::start(proxy_opts, *observed, metrics));
   AdminSources sources{router.get(), supervisor.get(), &metrics, {}, this};
   R1_ASSIGN_OR_RETURN(admin, AdminServer::start(AdminOptions{options.host, config.ports.admin, options.admin_key},

@@ -33,6 +33,7 @@ class ObservedRouter final : public Router {
   Result<RouteDecision> pick(const RouteRequest& request) override;
   void release(const RouteDecision& decision, RequestOutcome outcome) override;
   void set_draining() { draining_.store(true); }
+  bool draining() const { return draining_.load(); }
   int in_flight() const { return in_flight_.load(); }
 
  private:

@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/log.h"
@@ -41,12 +42,11 @@ struct ActiveGuard {
   ~ActiveGuard() { budget.request_finished(); }
 };
 
-Awaitable<bool> write_simple(Ctx& ctx, beast::tcp_stream& client, const ClientRequest& req, const OpenResult& r) {
+Awaitable<bool> write_simple(beast::tcp_stream& client, const ClientRequest& req, const OpenResult& r) {
   http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
   res.set(http::field::content_type, "application/json");
   res.set(kVersionHeader, r.version);
   if (r.status == 503 || r.status == 429) res.set(http::field::retry_after, "1");
-  ctx.metrics.count_response(r.status);
   res.keep_alive(req.keep_alive());
   res.body() = r.body;
   res.prepare_payload();
@@ -64,8 +64,9 @@ Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream>
   if (ec) {
     ctx.metrics.count_upstream(version, 0);
     finish_upstream(ctx, *up, RequestOutcome::kConnectFailure, false);
+    ctx.metrics.count_response(502);
     co_return co_await write_simple(
-        ctx, client, st.request, OpenResult{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version});
+        client, st.request, OpenResult{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version});
   }
   const auto& head = up->parser->get();
   const int status = static_cast<int>(head.result_int());
@@ -85,13 +86,28 @@ Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream>
   co_return !ec && st.request.keep_alive();
 }
 
+// GET /healthz and /readyz: the gateway's own liveness and readiness.
+std::optional<OpenResult> own_probe(const Ctx& ctx, const ClientRequest& req) {
+  if (req.method() != http::verb::get) return std::nullopt;
+  if (req.target() == "/healthz") return OpenResult{nullptr, 200, R"({"status":"ok"})", "gateway"};
+  if (req.target() != "/readyz") return std::nullopt;
+  if (ctx.options.draining && ctx.options.draining()) {
+    return OpenResult{nullptr, 503, R"({"status":"draining"})", "gateway"};
+  }
+  return OpenResult{nullptr, 200, R"({"status":"ready"})", "gateway"};
+}
+
 Awaitable<bool> handle_request(Ctx& ctx, beast::tcp_stream& client, const ClientRequest& req) {
+  if (std::optional<OpenResult> probe = own_probe(ctx, req)) co_return co_await write_simple(client, req, *probe);
   ctx.metrics.count_request();
   ActiveGuard active(ctx.budget);
   const std::string session(sv(req[kSessionHeader]));
   RequestState st{req, prepare_request(sv(req.target()), req.body(), session), {}, SteadyClock::now()};
   OpenResult open = co_await open_upstream(ctx, st, st.prepared.upstream_body, st.prepared.stream, false);
-  if (!open.upstream) co_return co_await write_simple(ctx, client, req, open);
+  if (!open.upstream) {
+    ctx.metrics.count_response(open.status);
+    co_return co_await write_simple(client, req, open);
+  }
   const auto content_type = open.upstream->parser->get()[http::field::content_type];
   if (content_type.starts_with("text/event-stream")) {
     co_return co_await relay_stream(ctx, st, std::move(open.upstream), client);

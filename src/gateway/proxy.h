@@ -25,6 +25,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -46,6 +47,10 @@ struct ProxyOptions {
   Duration client_idle_timeout = std::chrono::seconds(120);
   size_t max_body_bytes = 8u << 20;
   int max_continuations = 3;  // per stream
+  // The gateway's own probes (Kubernetes), answered here, never relayed:
+  // GET /healthz 200 while the process runs; GET /readyz 200 while it
+  // accepts new requests, 503 once `draining` says it stops (SIGTERM).
+  std::function<bool()> draining;
   size_t max_idle_per_upstream = 32;
 };
 

@@ -88,6 +88,7 @@ struct OpenResult {
   int status = 503;
   std::string body;
   std::string version = "none";
+  bool no_replica = false;  // none routable now (may wait for one); not a drain
 };
 
 // Picks, connects, sends and reads the header, retrying per the options.

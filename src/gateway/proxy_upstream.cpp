@@ -94,7 +94,8 @@ Awaitable<std::unique_ptr<Upstream>> try_once(Ctx& ctx, RequestState& st, const 
                                               bool stream, OpenResult* last) {
   Result<RouteDecision> decision = pick_untried(ctx, st);
   if (!decision.ok()) {
-    *last = OpenResult{nullptr, 503, error_json(decision.error().message, "unavailable"), "none"};
+    *last = OpenResult{nullptr, 503, error_json(decision.error().message, "unavailable"), "none",
+                       decision.error().code == ErrorCode::kResourceExhausted};
     co_return nullptr;
   }
   if (st.on_dispatch) st.on_dispatch();
@@ -127,7 +128,7 @@ Awaitable<std::unique_ptr<Upstream>> try_once(Ctx& ctx, RequestState& st, const 
 }
 
 // No replica could take the request now: it may wait for one.
-bool holdable(const OpenResult& r) { return !r.upstream && (r.version == "none" || r.status == kBusy); }
+bool holdable(const OpenResult& r) { return !r.upstream && (r.no_replica || r.status == kBusy); }
 
 OpenResult unavailable(Ctx& ctx, const std::string& why) {
   ctx.metrics.count_no_upstream();
@@ -152,7 +153,7 @@ Awaitable<OpenResult> open_attempts(Ctx& ctx, RequestState& st, const std::strin
     auto up = co_await try_once(ctx, st, body, stream, &last);
     if (budgeted) ctx.budget.release();
     if (up) co_return OpenResult{std::move(up), 200, "", ""};
-    if (holdable(last)) break;  // nothing could be picked, or the replica is full: wait
+    if (holdable(last) || last.version == "none") break;  // nothing picked, or the replica is full
   }
   co_return last;
 }
@@ -196,16 +197,19 @@ Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::strin
     for (;;) {
       if (waiter && !co_await waiter->wait_turn(deadline)) {
         ctx.metrics.count_queue_timeout();
-        const std::string last = r.version == "none" ? "no replica ready"
+        const std::string last = r.status != kBusy ? "no replica ready"
                                                      : "HTTP " + std::to_string(r.status) + " from " + r.version;
         r = unavailable(ctx, "no replica could take the request within queue.timeout (" +
                                  format_duration(q.timeout) + "; " + last + ")");
         break;
       }
       r = co_await open_attempts(ctx, st, body, stream, retry_only);
-      if (!holdable(r)) break;
+      if (!holdable(r)) {
+        if (r.version == "none" && !r.upstream) ctx.metrics.count_no_upstream();  // e.g. draining
+        break;
+      }
       if (!waiter && !join(/*front=*/retry_only || r.status == kBusy)) {
-        if (r.version == "none") ctx.metrics.count_no_upstream();
+        if (r.no_replica) ctx.metrics.count_no_upstream();
         break;
       }
     }

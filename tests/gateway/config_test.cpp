@@ -200,6 +200,18 @@ TEST(Config, ValidationNamesTheKey) {
   }
 }
 
+// The gateway config the Kubernetes manifests ship (deploy/k8s/base) parses
+// and names the headless Service the worker StatefulSet publishes.
+TEST(Config, KubernetesGatewayConfigParses) {
+  auto c = load_config_file(std::string(R1_SOURCE_DIR) + "/deploy/k8s/base/gateway.yaml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  ASSERT_EQ(c->pools.size(), 1u);
+  EXPECT_EQ(c->pools[0].dns, "r1serve-worker.r1serve.svc.cluster.local:8080");
+  EXPECT_EQ(c->ports.listen, 8000);
+  EXPECT_EQ(c->ports.admin, 8001);
+  EXPECT_EQ(c->discovery.interval, milliseconds(5000));
+}
+
 TEST(Config, SyntaxErrorIsAnErrorNotAThrow) {
   auto c = parse_config("pools: [{name: a");
   ASSERT_FALSE(c.ok());

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <thread>
 
 #include "../server/http_client.h"
@@ -344,6 +345,31 @@ TEST(ProxyQueueTest, WorkerBusyWithTheQueueDisabledPassesThe429On) {
   EXPECT_EQ(r.status, 429);
   EXPECT_EQ(r.header("retry-after"), "1");
   EXPECT_EQ(up.requests(), 1);
+}
+
+// The gateway's own probes are answered by the gateway, never relayed, and
+// do not count as client responses.
+TEST(ProxyTest, OwnHealthAndReadinessProbes) {
+  FakeUpstream up(FakeUpstreamScript{});
+  Harness h({{"v1", PoolRole::kPrimary}});
+  h.add("v1", "v1/0", up.port());
+  h.router->set_healthy("v1/0", false);  // no worker ready: the gateway itself still is
+  std::atomic<bool> draining = false;
+  ProxyOptions o = h.proxy_options_for_test();
+  o.draining = [&] { return draining.load(); };
+  auto p = ProxyServer::start(o, *h.router, h.metrics);
+  ASSERT_TRUE(p.ok());
+  const uint16_t port = (*p)->port();
+  EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200);
+  auto ready = http_request(port, "GET", "/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.header(kVersionHeader), "gateway");
+  draining = true;
+  EXPECT_EQ(http_request(port, "GET", "/readyz").status, 503);
+  EXPECT_EQ(http_request(port, "GET", "/healthz").status, 200);
+  EXPECT_EQ(up.requests(), 0);
+  EXPECT_TRUE(h.metrics.response_counts().empty());
+  EXPECT_EQ(h.metrics.counters().requests_total, 0);
 }
 
 }  // namespace
