@@ -11,7 +11,6 @@
 #include "tco/inputs.h"
 #include "tco/model.h"
 #include "tco/render.h"
-#include "tco/yaml_fields.h"
 
 namespace r1::app {
 namespace {

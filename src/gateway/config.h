@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/duration.h"
 #include "core/result.h"
 #include "gateway/clock.h"
 
@@ -138,10 +139,9 @@ struct GatewayConfig {
   bool test_mode = false;  // enables fault-injection flags on workers
 };
 
-// "250ms", "30s", "1.5s", "5m", "1h" -> milliseconds. Errors name `key`.
-Result<Duration> parse_duration(std::string_view text, std::string_view key = "duration");
-// 1500ms -> "1.5s", 300000ms -> "5m".
-std::string format_duration(Duration d);
+// "250ms", "30s", "1.5s", "5m", "1h" <-> milliseconds (src/config/duration.h).
+using config::format_duration;
+using config::parse_duration;
 
 // Defaults for running without a file: one primary pool "default" with one
 // replica whose `model` is empty (the caller fills it in from the CLI).

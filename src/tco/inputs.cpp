@@ -4,82 +4,97 @@
 
 #include <cstdint>
 
-#include "tco/yaml_fields.h"
+#include "config/yaml_section.h"
 
 namespace r1::tco {
 namespace {
 
+using config::config_error;
+using config::YamlSection;
+
 constexpr size_t kMaxYamlBytes = 1 << 20;
 constexpr size_t kMaxCurrencyBytes = 16;
 
-Status parse_hardware(const YamlFields& s, HardwareInputs& h) {
+// A whole number of months written "36m" or "3y"; unchanged when absent.
+Status read_months(const YamlSection& s, std::string_view key, int& out, int max_months) {
+  if (!s.has(key)) return Status();
+  const YAML::Node node = s.get(key);
+  if (!node.IsScalar()) {
+    return config_error(s.key_path(key), std::string("expected a period like '36m' or '3y', got ") +
+                                             config::yaml_kind(node));
+  }
+  R1_ASSIGN_OR_RETURN(out, parse_months(node.Scalar(), s.key_path(key), max_months));
+  return Status();
+}
+
+Status parse_hardware(const YamlSection& s, HardwareInputs& h) {
   R1_RETURN_IF_ERROR(s.check_keys({"purchase", "depreciation"}));
-  R1_RETURN_IF_ERROR(s.read_number("purchase", h.purchase, 0, kMaxAmount));
-  return s.read_months("depreciation", h.depreciation_months, 600);
+  R1_RETURN_IF_ERROR(s.read_double("purchase", h.purchase, 0, kMaxAmount));
+  return read_months(s, "depreciation", h.depreciation_months, 600);
 }
 
-Status parse_power(const YamlFields& s, PowerInputs& p) {
+Status parse_power(const YamlSection& s, PowerInputs& p) {
   R1_RETURN_IF_ERROR(s.check_keys({"watts", "price_per_kwh", "pue"}));
-  R1_RETURN_IF_ERROR(s.read_number("watts", p.watts, 0, 1e9));
-  R1_RETURN_IF_ERROR(s.read_number("price_per_kwh", p.price_per_kwh, 0, 1e6));
-  return s.read_number("pue", p.pue, 1.0, 5.0);
+  R1_RETURN_IF_ERROR(s.read_double("watts", p.watts, 0, 1e9));
+  R1_RETURN_IF_ERROR(s.read_double("price_per_kwh", p.price_per_kwh, 0, 1e6));
+  return s.read_double("pue", p.pue, 1.0, 5.0);
 }
 
-Status parse_local(const YamlFields& s, LocalInputs& l) {
+Status parse_local(const YamlSection& s, LocalInputs& l) {
   R1_RETURN_IF_ERROR(s.check_keys({"staff_per_year", "network_per_year", "outages_per_year", "outage_cost"}));
-  R1_RETURN_IF_ERROR(s.read_number("staff_per_year", l.staff_per_year, 0, kMaxAmount));
-  R1_RETURN_IF_ERROR(s.read_number("network_per_year", l.network_per_year, 0, kMaxAmount));
-  R1_RETURN_IF_ERROR(s.read_number("outages_per_year", l.outages_per_year, 0, 8760));
-  return s.read_number("outage_cost", l.outage_cost, 0, kMaxAmount);
+  R1_RETURN_IF_ERROR(s.read_double("staff_per_year", l.staff_per_year, 0, kMaxAmount));
+  R1_RETURN_IF_ERROR(s.read_double("network_per_year", l.network_per_year, 0, kMaxAmount));
+  R1_RETURN_IF_ERROR(s.read_double("outages_per_year", l.outages_per_year, 0, 8760));
+  return s.read_double("outage_cost", l.outage_cost, 0, kMaxAmount);
 }
 
 // Exactly one of the three price keys sets the pricing model.
-Status parse_cloud_price(const YamlFields& s, CloudInputs& c) {
+Status parse_cloud_price(const YamlSection& s, CloudInputs& c) {
   int given = 0;
   for (CloudPricing p : {CloudPricing::kPerYear, CloudPricing::kPerHour, CloudPricing::kPerMillionTokens}) {
     if (!s.has(pricing_key(p))) continue;
-    if (++given > 1) return input_error(s.key_path(pricing_key(p)), "give only one cloud price");
+    if (++given > 1) return config_error(s.key_path(pricing_key(p)), "give only one cloud price");
     c.pricing = p;
-    R1_RETURN_IF_ERROR(s.read_number(pricing_key(p), c.price, 0, kMaxAmount));
+    R1_RETURN_IF_ERROR(s.read_double(pricing_key(p), c.price, 0, kMaxAmount));
   }
   if (given == 0) {
-    return input_error(s.key_path("price_per_year"),
+    return config_error(s.key_path("price_per_year"),
                        "required: one of price_per_year, price_per_hour, price_per_million_tokens");
   }
   if (s.has("instances") && c.pricing != CloudPricing::kPerHour) {
-    return input_error(s.key_path("instances"), "only with price_per_hour");
+    return config_error(s.key_path("instances"), "only with price_per_hour");
   }
-  return s.read_number("instances", c.instances, 0, 1e6);
+  return s.read_double("instances", c.instances, 0, 1e6);
 }
 
-Status parse_cloud(const YamlFields& s, CloudInputs& c) {
+Status parse_cloud(const YamlSection& s, CloudInputs& c) {
   R1_RETURN_IF_ERROR(s.check_keys({"price_per_year", "price_per_hour", "price_per_million_tokens",
                                    "instances", "egress_per_year", "outages_per_year", "outage_cost"}));
   R1_RETURN_IF_ERROR(parse_cloud_price(s, c));
-  R1_RETURN_IF_ERROR(s.read_number("egress_per_year", c.egress_per_year, 0, kMaxAmount));
-  R1_RETURN_IF_ERROR(s.read_number("outages_per_year", c.outages_per_year, 0, 8760));
-  return s.read_number("outage_cost", c.outage_cost, 0, kMaxAmount);
+  R1_RETURN_IF_ERROR(s.read_double("egress_per_year", c.egress_per_year, 0, kMaxAmount));
+  R1_RETURN_IF_ERROR(s.read_double("outages_per_year", c.outages_per_year, 0, 8760));
+  return s.read_double("outage_cost", c.outage_cost, 0, kMaxAmount);
 }
 
-Status parse_workload(const YamlFields& s, WorkloadInputs& w) {
+Status parse_workload(const YamlSection& s, WorkloadInputs& w) {
   R1_RETURN_IF_ERROR(s.check_keys({"tokens_per_s", "utilisation", "hours_per_day"}));
-  R1_RETURN_IF_ERROR(s.read_number("tokens_per_s", w.tokens_per_s, 0, 1e12));
-  R1_RETURN_IF_ERROR(s.read_number("utilisation", w.utilisation, 0, 1));
-  R1_RETURN_IF_ERROR(s.read_number("hours_per_day", w.hours_per_day, 0, 24));
+  R1_RETURN_IF_ERROR(s.read_double("tokens_per_s", w.tokens_per_s, 0, 1e12));
+  R1_RETURN_IF_ERROR(s.read_double("utilisation", w.utilisation, 0, 1));
+  R1_RETURN_IF_ERROR(s.read_double("hours_per_day", w.hours_per_day, 0, 24));
   return Status();
 }
 
 template <typename T, typename F>
-Status parse_section(const YamlFields& root, std::string_view key, T& out, F parse) {
-  R1_ASSIGN_OR_RETURN(YamlFields s, root.section(key));
+Status parse_section(const YamlSection& root, std::string_view key, T& out, F parse) {
+  R1_ASSIGN_OR_RETURN(YamlSection s, root.section(key));
   return parse(s, out);
 }
 
-Status parse_root(const YamlFields& root, TcoInputs& in) {
+Status parse_root(const YamlSection& root, TcoInputs& in) {
   R1_RETURN_IF_ERROR(root.check_keys({"currency", "horizon", "hardware", "power", "local", "cloud", "workload"}));
-  R1_RETURN_IF_ERROR(root.read_string("currency", in.currency, kMaxCurrencyBytes));
+  R1_RETURN_IF_ERROR(root.read_string("currency", in.currency, false, kMaxCurrencyBytes));
   R1_RETURN_IF_ERROR(check_currency(in.currency, "currency"));
-  R1_RETURN_IF_ERROR(root.read_months("horizon", in.horizon_months, kMaxHorizonMonths));
+  R1_RETURN_IF_ERROR(read_months(root, "horizon", in.horizon_months, kMaxHorizonMonths));
   R1_RETURN_IF_ERROR(parse_section(root, "hardware", in.hardware, parse_hardware));
   R1_RETURN_IF_ERROR(parse_section(root, "power", in.power, parse_power));
   R1_RETURN_IF_ERROR(parse_section(root, "local", in.local, parse_local));
@@ -106,15 +121,30 @@ size_t utf8_length(const std::string& s, size_t i) {
 
 }  // namespace
 
+Result<int> parse_months(std::string_view text, const std::string& key_path, int max_months) {
+  const std::string t(text);
+  size_t digits = 0;
+  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
+  const std::string unit = t.substr(digits);
+  if (digits == 0 || digits > 6 || (unit != "m" && unit != "y")) {
+    return config::config_error(key_path, "expected a whole number of months or years like '36m' or '3y', got '" + t + "'");
+  }
+  const long n = std::stol(t.substr(0, digits)) * (unit == "y" ? 12 : 1);
+  if (n < 1 || n > max_months) {
+    return config::config_error(key_path, "must be 1 to " + std::to_string(max_months) + " months, got '" + t + "'");
+  }
+  return static_cast<int>(n);
+}
+
 Status check_currency(const std::string& symbol, const std::string& key_path) {
   if (symbol.size() > kMaxCurrencyBytes) {
-    return input_error(key_path, "longer than " + std::to_string(kMaxCurrencyBytes) + " bytes");
+    return config_error(key_path, "longer than " + std::to_string(kMaxCurrencyBytes) + " bytes");
   }
   for (size_t i = 0; i < symbol.size();) {
     const size_t n = utf8_length(symbol, i);
-    if (n == 0) return input_error(key_path, "not valid UTF-8");
+    if (n == 0) return config_error(key_path, "not valid UTF-8");
     if (n == 1 && (static_cast<unsigned char>(symbol[i]) < 0x20 || symbol[i] == 0x7F)) {
-      return input_error(key_path, "control characters are not allowed");
+      return config_error(key_path, "control characters are not allowed");
     }
     i += n;
   }
@@ -149,7 +179,7 @@ Result<TcoInputs> parse_inputs(std::string_view yaml) {
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
     // parse_cloud requires a price, so an empty document fails there.
-    R1_RETURN_IF_ERROR(parse_root(YamlFields(root, ""), in));
+    R1_RETURN_IF_ERROR(parse_root(YamlSection(root, ""), in));
   } catch (const YAML::Exception& e) {
     return make_error(ErrorCode::kInvalidArgument, std::string("yaml: ") + e.what());
   } catch (const std::exception& e) {

@@ -96,6 +96,9 @@ Result<TcoInputs> parse_inputs(std::string_view yaml);
 
 // A currency symbol: at most 16 bytes of valid UTF-8, no control characters.
 Status check_currency(const std::string& symbol, const std::string& key_path);
+// "36m" -> 36, "3y" -> 36; anything else (no unit, fractions, other units,
+// out of [1, max_months]) is an error naming `key_path`.
+Result<int> parse_months(std::string_view text, const std::string& key_path, int max_months);
 
 const char* pricing_key(CloudPricing pricing);  // "price_per_year", ...
 

@@ -6,7 +6,6 @@
 #include <sstream>
 
 #include "tco/inputs.h"
-#include "tco/yaml_fields.h"
 
 namespace r1::tco {
 namespace {

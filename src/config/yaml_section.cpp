@@ -1,10 +1,20 @@
-#include "gateway/yaml_reader.h"
+#include "config/yaml_section.h"
 
 #include <cmath>
+#include <cstdio>
 
-#include "gateway/config.h"
+namespace r1::config {
+namespace {
 
-namespace r1::gateway {
+// 0.5 -> "0.5", 1e15 -> "1e+15".
+std::string compact(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.12g", v);
+  return buf;
+}
+
+}  // namespace
+
 
 Error config_error(const std::string& key_path, const std::string& message) {
   return make_error(ErrorCode::kInvalidArgument, key_path + ": " + message);
@@ -76,8 +86,7 @@ Status YamlSection::read_double(std::string_view key, double& out, double min, d
     return config_error(key_path(key), "expected a number, got '" + text + "'");
   }
   if (v < min || v > max) {
-    return config_error(key_path(key), "must be in [" + std::to_string(min).substr(0, 5) + ", " +
-                                           std::to_string(max).substr(0, 5) + "]");
+    return config_error(key_path(key), "must be in [" + compact(min) + ", " + compact(max) + "], got " + text);
   }
   out = v;
   return Status();
@@ -94,10 +103,14 @@ Status YamlSection::read_bool(std::string_view key, bool& out) const {
   return Status();
 }
 
-Status YamlSection::read_string(std::string_view key, std::string& out, bool non_empty) const {
+Status YamlSection::read_string(std::string_view key, std::string& out, bool non_empty,
+                                size_t max_bytes) const {
   if (!has(key)) return Status();
   R1_ASSIGN_OR_RETURN(std::string text, scalar(key, "a string"));
   if (non_empty && text.empty()) return config_error(key_path(key), "must not be empty");
+  if (text.size() > max_bytes) {
+    return config_error(key_path(key), "longer than " + std::to_string(max_bytes) + " bytes");
+  }
   out = std::move(text);
   return Status();
 }
@@ -137,4 +150,4 @@ Result<YamlSection> YamlSection::section(std::string_view key) const {
   return YamlSection(child, key_path(key));
 }
 
-}  // namespace r1::gateway
+}  // namespace r1::config

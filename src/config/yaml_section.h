@@ -1,6 +1,7 @@
 // YamlSection: strict, non-throwing typed reads from one YAML mapping, with
-// errors that name the full key path ("pools[1].replicas: ..."). Internal to
-// the gateway's config parser; yaml-cpp exceptions are caught by the caller.
+// errors that name the full key path ("pools[1].replicas: ..."): the one
+// reader of every YAML file r1serve takes (the gateway config, the cost
+// inputs). yaml-cpp exceptions are caught by the caller.
 //
 // Thread contract: a value over a borrowed node; one thread at a time.
 #pragma once
@@ -13,9 +14,9 @@
 #include <vector>
 
 #include "core/result.h"
-#include "gateway/clock.h"
+#include "config/duration.h"
 
-namespace r1::gateway {
+namespace r1::config {
 
 class YamlSection {
  public:
@@ -36,7 +37,9 @@ class YamlSection {
   Status read_int(std::string_view key, int& out, int min, int max) const;
   Status read_double(std::string_view key, double& out, double min, double max) const;
   Status read_bool(std::string_view key, bool& out) const;
-  Status read_string(std::string_view key, std::string& out, bool non_empty) const;
+  // At most `max_bytes` bytes ("longer than N bytes").
+  Status read_string(std::string_view key, std::string& out, bool non_empty,
+                     size_t max_bytes = std::string::npos) const;
   Status read_duration(std::string_view key, Duration& out, Duration min) const;
   Status read_strings(std::string_view key, std::vector<std::string>& out) const;
 
@@ -50,7 +53,8 @@ class YamlSection {
   std::string path_;
 };
 
+// kInvalidArgument "<key_path>: <message>".
 Error config_error(const std::string& key_path, const std::string& message);
 const char* yaml_kind(const YAML::Node& node);
 
-}  // namespace r1::gateway
+}  // namespace r1::config
