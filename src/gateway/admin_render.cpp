@@ -12,6 +12,7 @@
 #include <limits>
 #include <sstream>
 
+#include "core/process_stats.h"
 #include "gateway/admin.h"
 
 namespace r1::gateway {
@@ -126,40 +127,20 @@ void supervisor_metrics(std::string& out, const Supervisor& supervisor,
 
 // The standard process_* metrics of the gateway process (from /proc/self).
 void process_metrics(std::string& out) {
-  std::ifstream file("/proc/self/stat");
-  const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  const size_t close = text.rfind(')');
-  std::vector<std::string> tokens;  // field N of proc(5) is token N-3
-  if (close != std::string::npos) {
-    std::istringstream in(text.substr(close + 1));
-    for (std::string t; in >> t;) tokens.push_back(t);
-  }
-  const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-  if (tokens.size() <= 21 || ticks <= 0) return;
-  double boot = 0;
-  std::ifstream stat("/proc/stat");
-  for (std::string key; stat >> key;) {
-    if (key == "btime" && (stat >> boot)) break;
-    stat.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
-  }
-  std::error_code ec;
-  const auto fds = std::distance(std::filesystem::directory_iterator("/proc/self/fd", ec), {});
-  rlimit limit{};
-  const bool limited = getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY;
+  const ProcessStats p = read_process_stats();
   family(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-  out += "process_cpu_seconds_total " + number((std::stod(tokens[11]) + std::stod(tokens[12])) / ticks) + "\n";
+  out += "process_cpu_seconds_total " + number(p.cpu_seconds) + "\n";
   family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  out += "process_resident_memory_bytes " +
-         number(std::stod(tokens[21]) * static_cast<double>(sysconf(_SC_PAGESIZE))) + "\n";
+  out += "process_resident_memory_bytes " + number(p.resident_bytes) + "\n";
   family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  out += "process_virtual_memory_bytes " + tokens[20] + "\n";
+  out += "process_virtual_memory_bytes " + number(p.virtual_bytes) + "\n";
   family(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
-  out += "process_start_time_seconds " + number(boot + std::stod(tokens[19]) / ticks) + "\n";
+  out += "process_start_time_seconds " + number(p.start_time_seconds) + "\n";
   family(out, "process_open_fds", "gauge", "Number of open file descriptors.");
-  out += "process_open_fds " + std::to_string(ec ? 0 : std::max<long>(0, static_cast<long>(fds) - 1)) + "\n";
-  if (limited) {
+  out += "process_open_fds " + number(p.open_fds) + "\n";
+  if (p.max_fds > 0) {
     family(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-    out += "process_max_fds " + number(static_cast<double>(limit.rlim_cur)) + "\n";
+    out += "process_max_fds " + number(p.max_fds) + "\n";
   }
 }
 

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "core/process_stats.h"
+
 namespace r1::server::metrics {
 
 class Counter {
@@ -110,24 +112,10 @@ class Registry {
   std::vector<std::pair<Type, size_t>> order_;
 };
 
-// The standard process metrics of the Prometheus client libraries
-// (process_cpu_seconds_total, process_resident_memory_bytes, ...), read
-// from /proc/self. Fields are 0 where /proc cannot be read.
-struct ProcessStats {
-  double cpu_seconds = 0;         // user + system time
-  double resident_bytes = 0;
-  double virtual_bytes = 0;
-  double start_time_seconds = 0;  // Unix time
-  double open_fds = 0;
-  double max_fds = 0;             // RLIMIT_NOFILE soft limit
-  // Not a standard one: the anonymous part of the resident set (RssAnon of
-  // /proc/self/status), without the file-backed pages of an mmapped model.
-  double anonymous_bytes = 0;
-};
-ProcessStats read_process_stats();
-// CPU cores this process may use: the CPUs of its affinity mask, capped by
-// a cgroup v2 CPU quota (cpu.max) when one is set; at least 1.
-double available_cpu_cores();
+// /proc/self figures for the process_* families (src/core/process_stats.h).
+using r1::available_cpu_cores;
+using r1::ProcessStats;
+using r1::read_process_stats;
 
 // Escaping and number formatting of the text format.
 std::string escape_label_value(const std::string& v);
