@@ -98,7 +98,7 @@ ccache_dir=$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")
 mkdir -p "$ccache_dir"
 podman image prune -f > /dev/null 2>&1 || true
 build=(podman build --pull=never --format docker --network host --volume "$ccache_dir:/ccache"
-       --build-arg SRC_DIR="$ROOT" --build-arg JOBS="$(nproc)" -f deploy/Dockerfile)
+       --build-arg JOBS="$(nproc)" -f deploy/Dockerfile)
 if ! { "${build[@]}" --target builder -t "$builder_tag" . && "${build[@]}" -t "$tag" . ; } > "$work/build.log" 2>&1; then
   tail -n 40 "$work/build.log"; echo "20-container: image build failed"; exit 1
 fi
