@@ -23,7 +23,7 @@ std::vector<std::string> reload_worker_args() { return {"--threads", "1", "--par
 
 void reload(GatewayProcess& g, const ChaosYaml& y) {
   write_file(g.config_path(), y.render());
-  g.process().send_signal(SIGHUP);
+  g.send_signal(SIGHUP);
 }
 
 size_t replica_count(const GatewayProcess& g) {
@@ -63,7 +63,7 @@ TEST_F(ChaosReload, NewModelOnSighupRollsTheOnlyReplicaWithoutFailures) {
     const pid_t p = g.replica_pid("v1/0");
     return p > 0 && p != old_pid && replica_count(g) == 1 && g.wait_healthy(1, Ms(1));
   }, Ms(60'000))) << g.status().dump() << "\n" << g.log_tail();
-  const std::string log = g.process().log();
+  const std::string log = g.log();
   EXPECT_NE(log.find("model chaos_tiny_qwen2_q8_0_b loaded"), std::string::npos) << "the new model never loaded";
   const double t = load.now_s();
   poll_until([&] { return load.now_s() >= t + 2; }, Ms(10'000));
@@ -81,7 +81,7 @@ TEST_F(ChaosReload, CorruptModelOnSighupKeepsTheOldWorker) {
   write_file(corrupt, "GGUF" + std::string(4096, '\x7f'));
   y.pools[0].model = corrupt;
   reload(g, y);
-  ASSERT_TRUE(g.process().wait_for_log("the new workers did not come up", Ms(60'000))) << g.log_tail();
+  ASSERT_TRUE(g.wait_for_log("the new workers did not come up", Ms(60'000))) << g.log_tail();
   EXPECT_TRUE(poll_until([&] { return replica_count(g) == 1; }, Ms(30'000))) << g.status().dump();
   EXPECT_EQ(g.replica_pid("v1/0"), old_pid) << "the old worker was replaced";
   const double t = load.now_s();

@@ -233,7 +233,7 @@ class BreakerWatch {
 bool reload_and_replace(GatewayProcess& g, const ChaosYaml& y, const std::string& replica) {
   const pid_t old_pid = g.replica_pid(replica);
   write_file(g.config_path(), y.render());
-  g.process().send_signal(SIGHUP);
+  g.send_signal(SIGHUP);
   auto replaced = [&] { const pid_t p = g.replica_pid(replica); return p > 0 && p != old_pid; };
   if (poll_until(replaced, Ms(5000))) return true;
   std::printf("CHAOS breaker: the reload kept the faulty worker; restarting it with kill -9\n");

@@ -1,12 +1,8 @@
 #include "chaos_util.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,8 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include "serve_process.h"
 
 namespace r1::e2e::chaos {
 namespace {
@@ -28,111 +22,6 @@ double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
 }
 
 }  // namespace
-
-// ---------------------------------------------------------------- processes
-
-ChildProcess::ChildProcess(std::vector<std::string> argv) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return;
-  std::vector<char*> args;
-  for (std::string& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  const pid_t parent = getpid();
-  pid_ = fork();
-  if (pid_ == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // the test dies: so does the child
-    if (getppid() != parent) _exit(127);
-    const int null_fd = open("/dev/null", O_RDWR);
-    dup2(null_fd, STDIN_FILENO);
-    dup2(null_fd, STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  close(fds[1]);
-  if (pid_ < 0) {
-    close(fds[0]);
-    return;
-  }
-  reader_ = std::thread([this, fd = fds[0]] { read_stderr(fd); });
-}
-
-ChildProcess::~ChildProcess() {
-  if (pid_ > 0 && !reaped_) {
-    kill(pid_, SIGTERM);
-    if (wait_exit(Ms(15'000)) == -1 && !reaped_) {
-      kill(pid_, SIGKILL);
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-  }
-  if (reader_.joinable()) reader_.join();
-}
-
-void ChildProcess::read_stderr(int fd) {
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = read(fd, buf, sizeof buf);
-    if (n <= 0) break;
-    std::lock_guard<std::mutex> lock(mu_);
-    log_.append(buf, static_cast<size_t>(n));
-    cv_.notify_all();
-  }
-  close(fd);
-  std::lock_guard<std::mutex> lock(mu_);
-  eof_ = true;
-  cv_.notify_all();
-}
-
-bool ChildProcess::wait_for_log(const std::string& needle, Ms timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
-  return cv_.wait_for(lock, timeout, [&] { return log_.find(needle) != std::string::npos || eof_; }) &&
-         log_.find(needle) != std::string::npos;
-}
-
-std::string ChildProcess::log() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return log_;
-}
-
-std::string ChildProcess::log_tail(size_t bytes) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return log_.size() <= bytes ? log_ : "..." + log_.substr(log_.size() - bytes);
-}
-
-void ChildProcess::send_signal(int sig) const {
-  if (pid_ > 0 && !reaped_) kill(pid_, sig);
-}
-
-int ChildProcess::wait_exit(Ms timeout) {
-  const auto end = SteadyClock::now() + timeout;
-  while (pid_ > 0 && !reaped_) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      reaped_ = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -2;
-    }
-    if (SteadyClock::now() >= end) return -1;
-    std::this_thread::sleep_for(Ms(20));
-  }
-  return -1;
-}
-
-uint16_t port_after(const std::string& log, const std::string& prefix) {
-  const size_t at = log.find(prefix);
-  if (at == std::string::npos) return 0;
-  const size_t end = log.find('\n', at);
-  if (end == std::string::npos) return 0;
-  const size_t colon = log.rfind(':', end);
-  if (colon == std::string::npos || colon < at + prefix.size()) return 0;
-  int port = 0;
-  for (size_t i = colon + 1; i < end; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(log[i]))) break;
-    port = port * 10 + (log[i] - '0');
-    if (port > 65535) return 0;
-  }
-  return static_cast<uint16_t>(port);
-}
 
 // ---------------------------------------------------------------- HTTP client
 
@@ -385,9 +274,13 @@ void write_file(const std::string& path, const std::string& text) {
 
 // ---------------------------------------------------------------- gateway
 
-GatewayProcess::GatewayProcess(const std::string& config_path, const std::string& yaml,
-                               const std::vector<std::string>& extra_args)
-    : config_path_(config_path) {
+namespace {
+
+constexpr const char* kProxyLine = "gateway listening on http://";
+constexpr const char* kAdminLine = "admin listening on http://";
+
+std::vector<std::string> gateway_argv(const std::string& config_path, const std::string& yaml,
+                                      const std::vector<std::string>& extra_args) {
   write_file(config_path, yaml);
   std::vector<std::string> argv = {r1serve_binary()};
   // R1_CHAOS_LOG_LEVEL=info|debug: a chattier gateway log for diagnosis.
@@ -396,13 +289,21 @@ GatewayProcess::GatewayProcess(const std::string& config_path, const std::string
   }
   argv.insert(argv.end(), {"gateway", "--config", config_path});
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  process_ = std::make_unique<ChildProcess>(argv);
-  if (!process_->wait_for_log("admin listening on http://", Ms(30'000))) return;
-  if (!process_->wait_for_log("gateway listening on http://", Ms(30'000))) return;
-  poll_until([&] { return port_after(process_->log(), "admin listening on http://") != 0; }, Ms(5000));
-  poll_until([&] { return port_after(process_->log(), "gateway listening on http://") != 0; }, Ms(5000));
-  port_ = port_after(process_->log(), "gateway listening on http://");
-  admin_port_ = port_after(process_->log(), "admin listening on http://");
+  return argv;
+}
+
+}  // namespace
+
+GatewayProcess::GatewayProcess(const std::string& config_path, const std::string& yaml,
+                               const std::vector<std::string>& extra_args)
+    : ChildProcess(gateway_argv(config_path, yaml, extra_args)), config_path_(config_path) {
+  const auto has_port = [this](const char* line) {
+    return wait_for_log([line](const std::string& log) { return listening_port(log, line) != 0; }, Ms(30'000));
+  };
+  if (!has_port(kAdminLine) || !has_port(kProxyLine)) return;
+  const std::string text = log();
+  port_ = listening_port(text, kProxyLine);
+  admin_port_ = listening_port(text, kAdminLine);
 }
 
 json GatewayProcess::status() const {
@@ -453,15 +354,6 @@ int64_t GatewayProcess::counter(const std::string& name) const {
   const json s = status();
   if (!s.is_object() || !s.contains("counters")) return -1;
   return s["counters"].value(name, int64_t{-1});
-}
-
-bool poll_until(const std::function<bool()>& pred, Ms timeout) {
-  const auto end = SteadyClock::now() + timeout;
-  for (;;) {
-    if (pred()) return true;
-    if (SteadyClock::now() >= end) return false;
-    std::this_thread::sleep_for(Ms(20));
-  }
 }
 
 const std::string& tiny_model_b() {

@@ -1,15 +1,16 @@
-// Helpers of the gateway chaos tests (chaos_test.cpp, chaos_rollout_test.cpp)
-// and the worker fault-flag tests (serve_faults_test.cpp):
-//  - ChildProcess: fork + exec with stderr captured (for diagnostics and the
-//    "listening on" lines), PR_SET_PDEATHSIG so nothing outlives the test;
+// Helpers of the gateway chaos tests (chaos_test.cpp, chaos_rollout_test.cpp,
+// chaos_reload_test.cpp) and the worker fault-flag tests
+// (serve_faults_test.cpp), over test_support::ChildProcess (fork + exec,
+// stderr captured, PR_SET_PDEATHSIG so nothing outlives the test):
 //  - a raw-socket HTTP/1.1 client with a deadline that decodes chunked
 //    bodies and timestamps each SSE event as it arrives;
 //  - GatewayProcess: `r1serve gateway --config <tmp yaml>` with both ports
 //    read from its stderr, and its admin API;
 //  - ChaosYaml: a gateway config with fast health/breaker settings.
 //
-// Thread contract: ChildProcess/GatewayProcess are owned by one test
-// thread; log(), port() and the free functions are safe from any thread.
+// Thread contract: a ChildProcess/GatewayProcess is owned by the test
+// thread that started it; log(), log_tail(), port() and the free functions
+// are safe from any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -18,53 +19,21 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "serve_process.h"
 
 namespace r1::e2e::chaos {
 
 using nlohmann::json;
 using Ms = std::chrono::milliseconds;
 
-class ChildProcess {
- public:
-  explicit ChildProcess(std::vector<std::string> argv);
-  ~ChildProcess();  // SIGTERM, then SIGKILL after 15 s; reaps
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-  // Waits until the captured stderr contains `needle` (false on timeout or
-  // when the process closed stderr without writing it).
-  bool wait_for_log(const std::string& needle, Ms timeout) const;
-  std::string log() const;
-  std::string log_tail(size_t bytes = 6000) const;
-  void send_signal(int sig) const;
-  // Exit status once exited; -1 on timeout; -2 if a signal ended it.
-  int wait_exit(Ms timeout);
-  bool exited() const { return reaped_; }
-
- private:
-  void read_stderr(int fd);
-
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  mutable std::mutex mu_;
-  mutable std::condition_variable cv_;
-  std::string log_;
-  bool eof_ = false;
-  std::thread reader_;
-};
-
-// The port of the first complete line "<prefix>http://HOST:PORT"; 0 if none.
-uint16_t port_after(const std::string& log, const std::string& prefix);
+using test_support::ChildProcess;
+using test_support::poll_until;  // (pred, timeout): every 20 ms
 
 struct HttpReply {
   int status = -1;  // -1: no response (error says why)
@@ -154,19 +123,18 @@ class TempDir {
 
 void write_file(const std::string& path, const std::string& text);
 
-class GatewayProcess {
+class GatewayProcess : public ChildProcess {
  public:
   // Writes `yaml` to config_path and starts `r1serve gateway --config it`
-  // plus `extra_args`; waits (up to 30 s) for both listening lines.
+  // plus `extra_args`; waits (up to 30 s each) for both listening lines.
+  // The destructor stops it with SIGTERM (SIGKILL after 15 s).
   GatewayProcess(const std::string& config_path, const std::string& yaml,
                  const std::vector<std::string>& extra_args = {});
   bool started() const { return port_ != 0 && admin_port_ != 0; }
   uint16_t port() const { return port_; }
   uint16_t admin_port() const { return admin_port_; }
-  ChildProcess& process() { return *process_; }
   const std::string& config_path() const { return config_path_; }
   std::string admin_url() const { return "http://127.0.0.1:" + std::to_string(admin_port_); }
-  std::string log_tail() const { return process_->log_tail(); }
 
   // GET /admin/status (null json on failure).
   json status() const;
@@ -181,13 +149,9 @@ class GatewayProcess {
 
  private:
   std::string config_path_;
-  std::unique_ptr<ChildProcess> process_;
   uint16_t port_ = 0;
   uint16_t admin_port_ = 0;
 };
-
-// Polls `pred` every 20 ms until true; false on timeout.
-bool poll_until(const std::function<bool()>& pred, Ms timeout);
 
 // Second tiny model (different weights), synthesized once per build tree.
 const std::string& tiny_model_b();

@@ -153,7 +153,7 @@ TEST_F(DiscoveryE2E, ReplicasFollowTheDnsAnswerWithoutAReload) {
       << gw.status().dump();
   served = serve_chats(gw, 3);
   EXPECT_EQ(served[0], 3);
-  gw.signal(SIGTERM);
+  gw.send_signal(SIGTERM);
   EXPECT_EQ(gw.wait_exit(std::chrono::seconds(20)), 0) << gw.log();
   for (auto& w : workers_) EXPECT_EQ(w->wait_exit(std::chrono::milliseconds(1)), -1) << "workers are not the gateway's";
 }

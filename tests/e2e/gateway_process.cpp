@@ -1,73 +1,34 @@
 #include "gateway_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 
 namespace r1::e2e {
+namespace {
+
+constexpr const char* kProxyLine = "gateway listening on http://";
+constexpr const char* kAdminLine = "admin listening on http://";
+
+std::vector<std::string> launched(std::vector<std::string> args, const std::vector<std::string>& launcher) {
+  args.insert(args.begin(), r1serve_binary());
+  args.insert(args.begin(), launcher.begin(), launcher.end());
+  return args;
+}
+
+}  // namespace
 
 bool alive(int pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
-uint16_t port_of(const std::string& log, const std::string& what) {
-  const std::string key = what + " listening on http://127.0.0.1:";
-  const size_t at = log.find(key);
-  if (at == std::string::npos) return 0;
-  const size_t end = log.find('\n', at);
-  if (end == std::string::npos) return 0;
-  return static_cast<uint16_t>(std::stoi(log.substr(at + key.size(), end - at - key.size())));
+GatewayProcess::GatewayProcess(std::vector<std::string> args, std::vector<std::string> launcher)
+    : ChildProcess(launched(std::move(args), launcher), {.stop_grace = std::chrono::milliseconds(0)}) {
+  wait_for_log([](const std::string& log) {
+    return listening_port(log, kProxyLine) != 0 && listening_port(log, kAdminLine) != 0;
+  }, std::chrono::seconds(20));
+  const std::string text = log();
+  proxy_ = listening_port(text, kProxyLine);
+  admin_ = listening_port(text, kAdminLine);
 }
-
-GatewayProcess::GatewayProcess(std::vector<std::string> args, std::vector<std::string> launcher) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return;
-  args.insert(args.begin(), r1serve_binary());
-  args.insert(args.begin(), launcher.begin(), launcher.end());
-  pid_ = spawn_process(args, {}, fds[1]);
-  close(fds[1]);
-  reader_ = std::thread([this, fd = fds[0]] {
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) {
-      std::lock_guard<std::mutex> lock(mu_);
-      log_.append(buf, static_cast<size_t>(n));
-    }
-    close(fd);
-  });
-  eventually([&] { return (port_of(log(), "gateway") != 0 && port_of(log(), "admin") != 0) || exited(); },
-             std::chrono::seconds(20));
-  proxy_ = port_of(log(), "gateway");
-  admin_ = port_of(log(), "admin");
-}
-
-GatewayProcess::~GatewayProcess() {
-  if (pid_ > 0 && status_ == kRunning) {
-    ::kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  if (reader_.joinable()) reader_.join();
-}
-
-std::string GatewayProcess::log() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return log_;
-}
-
-bool GatewayProcess::exited() {
-  if (status_ != kRunning) return true;
-  int st = 0;
-  if (waitpid(pid_, &st, WNOHANG) != pid_) return false;
-  status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -2;
-  return true;
-}
-
-int GatewayProcess::wait_exit(std::chrono::milliseconds timeout) {
-  return eventually([&] { return exited(); }, timeout) ? status_ : -1;
-}
-
-void GatewayProcess::signal(int sig) const { ::kill(pid_, sig); }
 
 json GatewayProcess::status() const { return parse(http_request(admin_, "GET", "/admin/status").body); }
 

@@ -61,7 +61,7 @@ TEST_F(UpE2E, ARequestRightAfterStartIsHeldUntilTheReplicaIsReady) {
   EXPECT_EQ(gw.chat().status, 200);
   const std::string metrics = http_request(gw.admin(), "GET", "/metrics").body;
   EXPECT_NE(metrics.find("r1_gateway_queue_timeouts_total 0"), std::string::npos) << metrics;
-  gw.signal(SIGTERM);
+  gw.send_signal(SIGTERM);
   EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
 }
 
@@ -83,7 +83,7 @@ TEST_F(UpE2E, RespawnsAKilledWorkerAndStopsCleanly) {
     return !now.empty() && std::find(now.begin(), now.end(), pids[0]) == now.end();
   }, std::chrono::seconds(20))) << gw.status().dump();
   EXPECT_EQ(gw.chat().status, 200);
-  gw.signal(SIGTERM);
+  gw.send_signal(SIGTERM);
   EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
   for (int pid : now) EXPECT_TRUE(eventually([&] { return !alive(pid); }, std::chrono::seconds(5))) << pid;
 }
@@ -98,18 +98,18 @@ TEST_F(UpE2E, SighupAppliesAChangedFileAndKeepsTheOldOneWhenBad) {
   std::vector<int> pids;
   ASSERT_TRUE(eventually([&] { return !(pids = gw.healthy_pids(2)).empty(); }, std::chrono::seconds(30))) << gw.log();
   write_config("gw.yaml", with("1"));
-  gw.signal(SIGHUP);
+  gw.send_signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return gw.healthy_pids(1).size() == 1; }, std::chrono::seconds(20))) << gw.log();
   EXPECT_EQ(gw.chat().status, 200);
   write_config("gw.yaml", with("1") + "health: {intervall: 1s}\n");
-  gw.signal(SIGHUP);
+  gw.send_signal(SIGHUP);
   ASSERT_TRUE(eventually([&] { return gw.log().find("health.intervall") != std::string::npos; },
                          std::chrono::seconds(10))) << gw.log();
   EXPECT_EQ(gw.healthy_pids(1).size(), 1u);
   const ClientResponse bad = http_request(gw.admin(), "POST", "/admin/reload");
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("health.intervall"), std::string::npos) << bad.body;
-  gw.signal(SIGTERM);
+  gw.send_signal(SIGTERM);
   EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
 }
 
@@ -162,7 +162,7 @@ TEST_F(UpE2E, BlueGreenRolloutSwitchesTheServedVersion) {
   EXPECT_EQ(r.header("x-r1serve-model-version"), "tiny-next");
   ASSERT_TRUE(eventually([&] { return gw.healthy_pids(1).size() == 1; }, std::chrono::seconds(15)));
   EXPECT_TRUE(fs::is_regular_file(dir_ / "state.json"));
-  gw.signal(SIGTERM);
+  gw.send_signal(SIGTERM);
   EXPECT_EQ(gw.wait_exit(std::chrono::seconds(25)), 0) << gw.log();
 }
 
