@@ -161,7 +161,7 @@ Result<Bench> make_bench(std::shared_ptr<const model::Model> m, const BenchConfi
 // Fills every sequence's cache with depth random tokens (one prefill each,
 // chunked by --max-batch, no logits); returns the seconds it took.
 Result<double> fill(Bench& b, int64_t depth) {
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   std::vector<model::BatchEntry> batch(static_cast<size_t>(depth));
   for (const auto& cache : b.caches) {
     cache->clear();
@@ -183,7 +183,7 @@ Result<double> time_prefill(Bench& b, int64_t n, int64_t start) {
     batch[static_cast<size_t>(i)] = {b.random_token(), static_cast<int32_t>(start + i), cache,
                                      i == n - 1};
   }
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   R1_RETURN_IF_ERROR(model::forward(*b.model, batch, *b.ctx, b.logits.data()));
   return seconds_since(t0);
 }
@@ -200,7 +200,7 @@ Result<double> time_decode(Bench& b, int64_t steps, int64_t start) {
     tokens[s] = b.random_token();
   }
   std::vector<model::BatchEntry> batch(n_seq);
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   for (int64_t step = 0; step < steps; ++step) {
     for (size_t s = 0; s < n_seq; ++s) {
       batch[s] = {tokens[s], static_cast<int32_t>(start + step), b.caches[s].get(), true};
@@ -229,7 +229,7 @@ struct Figures {
 
 // Touches every weight page (and the caches' first pages) before timing.
 Result<double> warm_up(Bench& b, const BenchConfig& c) {
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   const int64_t n_ctx = b.caches[0]->n_ctx();
   const int64_t n = std::min<int64_t>({std::max<int64_t>(c.pp, 1), c.max_batch, n_ctx});
   R1_RETURN_IF_ERROR(time_prefill(b, n, 0));

@@ -65,7 +65,7 @@ int synth_command(const SynthConfig& c) {
   Status valid = model::synth_validate(p);
   if (!valid.ok()) return report(valid.error());
   print_config();
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   Status st = model::synth_model(p, c.out);
   if (!st.ok()) return report(st.error());
   std::fprintf(stderr, "wrote %s (%s, %s) in %.1f s\n", c.out.c_str(), c.preset.c_str(),

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/gateway_runtime.h"
+#include "gateway/runtime/gateway_runtime.h"
 
 namespace r1::app {
 

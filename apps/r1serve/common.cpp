@@ -129,7 +129,7 @@ Result<std::shared_ptr<const tokenizer::Tokenizer>> load_tokenizer(const gguf::F
 }
 
 Result<LoadedModel> load_model(const std::string& path, int64_t n_ctx) {
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   LoadedModel out;
   R1_ASSIGN_OR_RETURN(out.file, open_gguf(path));
   R1_ASSIGN_OR_RETURN(model::ModelConfig config, model::config_from_gguf(*out.file));

@@ -192,7 +192,7 @@ struct Session::LoopArgs {
 Status Session::sample_loop(LoopArgs& a) {
   Decoder dec{a.on_token, sampling::StopMatcher(a.req.sampling.stop), {}, a.stats};
   const int max_tokens = a.req.sampling.max_tokens;
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   int32_t last = -1;
   for (;;) {
     if (max_tokens >= 0 && a.stats.n_generated >= max_tokens) {
@@ -239,7 +239,7 @@ Result<GenerateStats> Session::generate(const GenerateRequest& req, const TokenC
   stats.n_prompt_reused = static_cast<int64_t>(keep);
 
   std::vector<float> logits(static_cast<size_t>(n_vocab));
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   R1_RETURN_IF_ERROR(eval(std::span(req.prompt).subspan(keep), false, logits.data()));
   stats.prompt_seconds = seconds_since(t0);
 

@@ -117,7 +117,7 @@ Result<uint64_t> Scheduler::submit(SchedRequest request, std::shared_ptr<Request
     id = next_id_++;
   }
   auto seq = std::make_unique<Sequence>(
-      SequenceInit{id, std::move(request), std::move(sink), tok_.get(), n_vocab_, Clock::now()});
+      SequenceInit{id, std::move(request), std::move(sink), tok_.get(), n_vocab_, SteadyClock::now()});
   seq->ended_by_resume = seq->replay_resume();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -161,7 +161,7 @@ bool Scheduler::wait_for_work() {
 
 void Scheduler::run() {
   while (wait_for_work()) {
-    const Clock::time_point t0 = Clock::now();
+    const SteadyClock::time_point t0 = SteadyClock::now();
     end_cancelled_and_expired();
     retire_finished();
     admit();
@@ -190,7 +190,7 @@ void Scheduler::run() {
 void Scheduler::end_cancelled_and_expired() {
   std::unordered_set<uint64_t> cancels;
   std::vector<std::pair<SeqPtr, FinishReason>> ended;
-  const Clock::time_point now = Clock::now();
+  const SteadyClock::time_point now = SteadyClock::now();
   auto reason_for = [&](const Sequence& s) -> std::optional<FinishReason> {
     if (cancels.count(s.id()) > 0) return FinishReason::kCancelled;
     if (s.request().deadline && now >= *s.request().deadline) return FinishReason::kDeadline;

@@ -148,9 +148,9 @@ bool Scheduler::step() {
   build_batch(&batch, &sampled);
   if (batch.empty()) return false;
   const bool decode_only = std::all_of(running_.begin(), running_.end(), [](const SeqPtr& s) { return s->step_n <= 1; });
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   const Status st = model::forward(*model_, batch, *ctx_, logits_.data());
-  const Clock::time_point t1 = Clock::now();
+  const SteadyClock::time_point t1 = SteadyClock::now();
   const double forward = std::chrono::duration<double>(t1 - t0).count();
   ++eng_.steps;
   eng_.forward_seconds += forward;

@@ -32,7 +32,7 @@ struct SchedRequest {
   int top_logprobs = -1;              // -1: no logprobs; 0..kMaxTopLogprobs
   bool split_reasoning = false;       // route text to reasoning / content
   bool starts_in_reasoning = false;   // the prompt left "<think>\n" open
-  std::optional<Clock::time_point> deadline;  // ends with kDeadline
+  std::optional<SteadyClock::time_point> deadline;  // ends with kDeadline
 };
 
 struct TokenAlt {

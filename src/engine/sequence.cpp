@@ -29,7 +29,7 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-double ms_between(Clock::time_point a, Clock::time_point b) {
+double ms_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
@@ -150,7 +150,7 @@ void Sequence::on_admitted(int64_t reused_tokens) {
   ever_admitted = true;
   cached_tokens_ = std::min(reused_tokens, n_prompt_);
   prompt_n_ = static_cast<int64_t>(tokens_.size()) - reused_tokens;
-  t_admitted_ = Clock::now();
+  t_admitted_ = SteadyClock::now();
 }
 
 std::optional<TokenLogprobs> Sequence::make_logprobs(const sampling::SampleResult& r) const {
@@ -183,7 +183,7 @@ void Sequence::sample_next(std::span<const float> logits) {
 std::optional<FinishReason> Sequence::commit_sampled() {
   CHECK(next_ >= 0) << "commit_sampled without sample_next";
   const int32_t tok = std::exchange(next_, -1);
-  if (predicted_n_ == 0) t_first_ = Clock::now();
+  if (predicted_n_ == 0) t_first_ = SteadyClock::now();
   sampler_.accept(tok);
   tokens_.push_back(tok);
   ++predicted_n_;
@@ -218,7 +218,7 @@ void Sequence::finish(FinishReason reason) {
     ev.content = d.content_delta + tail.content_delta;
   }
   if (!ev.text.empty() || !ev.reasoning.empty() || !ev.content.empty()) sink_->on_token(ev);
-  const Clock::time_point now = Clock::now();
+  const SteadyClock::time_point now = SteadyClock::now();
   FinishInfo info;
   info.reason = reason;
   info.prompt_tokens = n_prompt_;

@@ -72,7 +72,7 @@ struct SequenceInit {
   std::shared_ptr<RequestSink> sink;
   const tokenizer::Tokenizer* tokenizer = nullptr;
   int32_t n_vocab = 0;
-  Clock::time_point submitted;
+  SteadyClock::time_point submitted;
 };
 
 class Sequence {
@@ -153,8 +153,8 @@ class Sequence {
   int64_t cached_tokens_ = 0;  // prompt tokens reused at first admission
   int64_t prompt_n_ = 0;
   int64_t predicted_n_ = 0;
-  Clock::time_point t_admitted_{};
-  Clock::time_point t_first_{};
+  SteadyClock::time_point t_admitted_{};
+  SteadyClock::time_point t_first_{};
 };
 
 }  // namespace r1::engine

@@ -34,11 +34,11 @@ constexpr uint64_t kMaxResponseBytes = uint64_t{256} << 20;
 // dead server costs a bounded number of records per second.
 constexpr std::chrono::milliseconds kConnectBackoff{10};
 
-Clock::duration to_duration(double seconds) {
-  return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+SteadyClock::duration to_duration(double seconds) {
+  return std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(seconds));
 }
 
-double seconds_between(Clock::time_point a, Clock::time_point b) {
+double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
@@ -61,8 +61,8 @@ struct Conn {
   std::string stream_fault;  // first "parse" / "stream_error" in the stream
   int64_t chunk_tokens = 0;
   int64_t usage_tokens = -1;
-  Clock::time_point start;
-  Clock::time_point last_token;
+  SteadyClock::time_point start;
+  SteadyClock::time_point last_token;
   RequestRecord rec;
 };
 
@@ -92,8 +92,8 @@ class Runner {
   void read(Conn& c);
   void on_read(Conn& c, beast::error_code ec);
   void on_read_error(Conn& c, beast::error_code ec);
-  void consume_stream(Conn& c, Clock::time_point now);
-  void on_event(Conn& c, const std::string& data, Clock::time_point now);
+  void consume_stream(Conn& c, SteadyClock::time_point now);
+  void on_event(Conn& c, const std::string& data, SteadyClock::time_point now);
   void complete(Conn& c);
   bool retry_stale(Conn& c);
   void fail(Conn& c, std::string kind);
@@ -122,8 +122,8 @@ class Runner {
   int64_t pending_ = 0;    // arrivals waiting for a slot
   bool past_deadline_ = false;
   std::mt19937_64 arrival_rng_;
-  Clock::time_point start_;
-  Clock::time_point end_;
+  SteadyClock::time_point start_;
+  SteadyClock::time_point end_;
   std::vector<RequestRecord> records_;
 };
 
@@ -210,7 +210,7 @@ void Runner::preopened(Conn& c, const std::string& error) {
 }
 
 void Runner::begin() {
-  start_ = end_ = Clock::now();
+  start_ = end_ = SteadyClock::now();
   if (c_.duration_s > 0) {
     deadline_timer_.expires_after(to_duration(c_.duration_s));
     deadline_timer_.async_wait([this](beast::error_code e) {
@@ -315,7 +315,7 @@ void Runner::issue(Conn& c) {
   c.done_seen = c.retried = c.timed_out = false;
   c.chunk_tokens = 0;
   c.usage_tokens = -1;
-  c.start = Clock::now();
+  c.start = SteadyClock::now();
   c.timer.expires_after(to_duration(c_.timeout_s));
   c.timer.async_wait([&c, gen = c.generation](beast::error_code e) {
     if (e || gen != c.generation) return;
@@ -362,7 +362,7 @@ void Runner::on_read(Conn& c, beast::error_code ec) {
   if (ec) return on_read_error(c, ec);
   if (c.parser->is_header_done() && c.parser->get().result_int() / 100 == 2 &&
       endpoint_streams(plan_.endpoint)) {
-    consume_stream(c, Clock::now());
+    consume_stream(c, SteadyClock::now());
   }
   if (c.parser->is_done()) return complete(c);
   read(c);
@@ -379,7 +379,7 @@ void Runner::on_read_error(Conn& c, beast::error_code ec) {
 }
 
 // Feeds the body bytes read so far to the SSE parser, then drops them.
-void Runner::consume_stream(Conn& c, Clock::time_point now) {
+void Runner::consume_stream(Conn& c, SteadyClock::time_point now) {
   std::string& body = c.parser->get().body();
   if (body.empty()) return;
   if (!c.sse.feed(body, c.events) && c.stream_fault.empty()) c.stream_fault = "parse";
@@ -388,7 +388,7 @@ void Runner::consume_stream(Conn& c, Clock::time_point now) {
   c.events.clear();
 }
 
-void Runner::on_event(Conn& c, const std::string& data, Clock::time_point now) {
+void Runner::on_event(Conn& c, const std::string& data, SteadyClock::time_point now) {
   if (data == "[DONE]") {
     c.done_seen = true;
     return;
@@ -425,7 +425,7 @@ void Runner::complete(Conn& c) {
   }
   c.rec.ok = fault.empty();
   c.rec.error = fault;
-  c.rec.e2e_s = seconds_between(c.start, Clock::now());
+  c.rec.e2e_s = seconds_between(c.start, SteadyClock::now());
   finish(c, keep);
 }
 
@@ -445,7 +445,7 @@ bool Runner::retry_stale(Conn& c) {
 void Runner::fail(Conn& c, std::string kind) {
   c.rec.ok = false;
   c.rec.error = std::move(kind);
-  c.rec.e2e_s = seconds_between(c.start, Clock::now());
+  c.rec.e2e_s = seconds_between(c.start, SteadyClock::now());
   finish(c, false);
 }
 
@@ -457,7 +457,7 @@ void Runner::finish(Conn& c, bool keep_open) {
     c.buffer.consume(c.buffer.size());
   }
   c.parser.reset();
-  end_ = Clock::now();
+  end_ = SteadyClock::now();
   const bool backoff = c.rec.error == "connect";
   records_.push_back(std::move(c.rec));
   if (!backoff) return release(c);

@@ -71,7 +71,7 @@ struct GenerationRequest {
   // earlier worker (the gateway's stream continuation). The backend appends
   // them after the prompt and continues; they are not re-emitted.
   std::vector<int32_t> resume_tokens;
-  std::optional<Clock::time_point> deadline;  // ends with kDeadline
+  std::optional<SteadyClock::time_point> deadline;  // ends with kDeadline
 };
 
 struct TokenAlternative {

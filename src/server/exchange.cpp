@@ -36,7 +36,7 @@ void GenerationExchange::output(Op op) {
 }
 
 void GenerationExchange::record_token_timing() {
-  const Clock::time_point now = Clock::now();
+  const SteadyClock::time_point now = SteadyClock::now();
   if (!have_token_) {
     p_.metrics->time_to_first_token.observe(std::chrono::duration<double>(now - p_.received).count());
   } else {

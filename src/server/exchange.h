@@ -49,7 +49,7 @@ struct ExchangeParams {
   int hang_after_tokens = -1;      // fault injection; -1: off
   std::string endpoint_label;  // for r1serve_requests_total
   std::vector<std::pair<std::string, std::string>> headers;  // CORS etc.
-  Clock::time_point received;
+  SteadyClock::time_point received;
   std::shared_ptr<ResponseChannel> channel;
   ServerMetrics* metrics = nullptr;
   std::function<void()> on_done;
@@ -89,7 +89,7 @@ class GenerationExchange final : public StreamSink {
   std::vector<Op> held_;
   bool sent_role_ = false;
   bool have_token_ = false;
-  Clock::time_point last_token_;
+  SteadyClock::time_point last_token_;
   Completed completed_;  // non-stream accumulation
   std::vector<int32_t> held_ids_;   // tokens whose text is not out yet
   std::vector<int32_t> ready_ids_;  // completed, not yet sent

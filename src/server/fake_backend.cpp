@@ -17,7 +17,7 @@ struct FakeBackend::Seq {
   uint64_t id = 0;
   GenerationRequest request;
   std::shared_ptr<StreamSink> sink;
-  Clock::time_point admitted;
+  SteadyClock::time_point admitted;
   size_t pos = 0;            // next script index
   int64_t generated = 0;     // pieces emitted
   int64_t prompt_tokens = 0;
@@ -74,7 +74,7 @@ Result<RequestHandle> FakeBackend::submit(const GenerationRequest& request,
   seq->id = next_id_++;
   seq->request = request;
   seq->sink = std::move(sink);
-  seq->admitted = Clock::now();
+  seq->admitted = SteadyClock::now();
   seq->pos = std::min(request.resume_tokens.size(), config_.script.size());
   seq->prompt_tokens = n_prompt;
   const RequestHandle handle{seq->id};
@@ -165,7 +165,7 @@ void FakeBackend::run() {
 
 void FakeBackend::step(std::vector<Emit>& out) {
   std::lock_guard<std::mutex> lock(mu_);
-  const Clock::time_point now = Clock::now();
+  const SteadyClock::time_point now = SteadyClock::now();
   for (auto& seq : active_) step_seq(*seq, now, out);
   const auto done = std::remove_if(active_.begin(), active_.end(),
                                    [](const std::unique_ptr<Seq>& s) { return s->sink == nullptr; });
@@ -173,7 +173,7 @@ void FakeBackend::step(std::vector<Emit>& out) {
   cv_.notify_all();  // wait_cancelled observers
 }
 
-void FakeBackend::step_seq(Seq& seq, Clock::time_point now, std::vector<Emit>& out) {
+void FakeBackend::step_seq(Seq& seq, SteadyClock::time_point now, std::vector<Emit>& out) {
   auto finish = [&](FinishReason reason) {
     Emit e;
     e.sink = std::move(seq.sink);  // marks the seq done

@@ -68,7 +68,7 @@ class FakeBackend final : public Backend {
   struct Emit;
   void run();
   void step(std::vector<Emit>& out);
-  void step_seq(Seq& seq, Clock::time_point now, std::vector<Emit>& out);
+  void step_seq(Seq& seq, SteadyClock::time_point now, std::vector<Emit>& out);
   TokenEvent make_event(const Seq& seq, size_t index) const;
 
   const FakeBackendConfig config_;

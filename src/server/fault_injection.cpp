@@ -33,7 +33,7 @@ void FaultInjector::after_latency(std::function<void()> fn) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!stop_) {
-      pending_.emplace(Clock::now() + config_.added_latency, std::move(fn));
+      pending_.emplace(SteadyClock::now() + config_.added_latency, std::move(fn));
       cv_.notify_all();
       return;
     }
@@ -49,8 +49,8 @@ void FaultInjector::run() {
       cv_.wait(lock);
       continue;
     }
-    const Clock::time_point due = pending_.begin()->first;
-    if (Clock::now() < due) {
+    const SteadyClock::time_point due = pending_.begin()->first;
+    if (SteadyClock::now() < due) {
       cv_.wait_until(lock, due);
       continue;
     }

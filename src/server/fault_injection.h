@@ -46,7 +46,7 @@ class FaultInjector {
   std::mutex mu_;
   std::condition_variable cv_;
   std::mt19937_64 rng_;
-  std::multimap<Clock::time_point, std::function<void()>> pending_;
+  std::multimap<SteadyClock::time_point, std::function<void()>> pending_;
   bool stop_ = false;
   std::thread thread_;  // only with added_latency > 0
 };

@@ -50,7 +50,7 @@ struct Router::Ctx {
   std::string path;
   std::string label;
   std::vector<std::pair<std::string, std::string>> headers;  // CORS
-  Clock::time_point received;
+  SteadyClock::time_point received;
 };
 
 Router::Router(const ServerConfig& config, std::shared_ptr<Backend> backend)
@@ -65,7 +65,7 @@ Router::Router(const ServerConfig& config, std::shared_ptr<Backend> backend)
 }
 
 void Router::handle(const HttpRequest& request, std::shared_ptr<ResponseChannel> channel) {
-  Ctx ctx{request, std::move(channel), path_of(request.target), "", {}, Clock::now()};
+  Ctx ctx{request, std::move(channel), path_of(request.target), "", {}, SteadyClock::now()};
   ctx.label = endpoint_label(ctx.path);
   const std::string allow = cors_origin(request.origin);
   if (!allow.empty()) {

@@ -98,7 +98,7 @@ TEST(ServeOps, ThroughputOneVsEightStreams) {
   ASSERT_TRUE(s.wait_ready(std::chrono::seconds(30))) << s.log();
   constexpr int kTokens = 96;
   auto run = [&](int n) {
-    const Clock::time_point t0 = Clock::now();
+    const SteadyClock::time_point t0 = SteadyClock::now();
     std::atomic<int64_t> tokens{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < n; ++i) {

@@ -15,8 +15,8 @@ using std::chrono::milliseconds;
 // Waits until the engine has published a state satisfying pred.
 template <typename Pred>
 bool eventually(const Scheduler& s, Pred pred, milliseconds timeout = milliseconds(5000)) {
-  const auto end = Clock::now() + timeout;
-  while (Clock::now() < end) {
+  const auto end = SteadyClock::now() + timeout;
+  while (SteadyClock::now() < end) {
     if (pred(s.stats())) return true;
     std::this_thread::sleep_for(milliseconds(1));
   }
@@ -98,7 +98,7 @@ TEST_F(SchedulerTest, CancelEndsWithinAStepAndFreesBlocks) {
   ASSERT_TRUE(sched->submit(greedy(filler_prompt(1), 6), other).ok());
   while (sink->n_tokens() < 5 && !sink->done()) std::this_thread::sleep_for(milliseconds(1));
   EXPECT_LT(sched->kv_pool().n_free_blocks(), total);
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   sched->cancel(*h);
   sched->cancel(*h);  // idempotent
   ASSERT_TRUE(sink->wait());
@@ -166,11 +166,11 @@ TEST_F(SchedulerTest, DeadlineEndsRunningAndQueuedRequests) {
   o.n_ctx = 4096;
   auto sched = make(o);
   SchedRequest r = greedy(filler_prompt(2), -1);
-  r.deadline = Clock::now() + milliseconds(300);
+  r.deadline = SteadyClock::now() + milliseconds(300);
   auto running = std::make_shared<CollectSink>();
   ASSERT_TRUE(sched->submit(r, running).ok());
   SchedRequest q = greedy(filler_prompt(3), 5);
-  q.deadline = Clock::now() + milliseconds(20);  // expires while waiting
+  q.deadline = SteadyClock::now() + milliseconds(20);  // expires while waiting
   auto queued = std::make_shared<CollectSink>();
   ASSERT_TRUE(sched->submit(q, queued).ok());
   ASSERT_TRUE(running->wait());
@@ -226,7 +226,7 @@ TEST_F(SchedulerTest, ThroughputAtOneFourAndEightSequences) {
   for (int n : {1, 4, 8}) {
     auto sched = make(options(n));
     std::vector<std::shared_ptr<CollectSink>> sinks;
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     for (int i = 0; i < n; ++i) {
       sinks.push_back(std::make_shared<CollectSink>());
       ASSERT_TRUE(sched->submit(greedy(filler_prompt(i), 32), sinks.back()).ok());

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "gateway/breaker.h"
-#include "gateway/options.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/policy/breaker.h"
 
 namespace r1::gateway {
 namespace {
@@ -9,8 +9,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-BreakerOptions options() {
-  BreakerOptions o;
+BreakerConfig options() {
+  BreakerConfig o;
   o.window = seconds(30);
   o.bucket = seconds(1);
   o.error_rate_percent = 5.0;
@@ -132,11 +132,11 @@ TEST(Breaker, LostProbesDoNotWedgeHalfOpen) {
 
 TEST(Breaker, OptionsFromConfigUseOneSecondBuckets) {
   BreakerConfig c;
-  BreakerOptions o = breaker_options(c);
+  BreakerConfig o = with_buckets(c);
   EXPECT_EQ(o.bucket, seconds(1));
   EXPECT_EQ(o.window, seconds(30));
   c.window = seconds(2);
-  o = breaker_options(c);
+  o = with_buckets(c);
   EXPECT_EQ(o.bucket, milliseconds(200));
   EXPECT_EQ(o.window, seconds(2));
 }

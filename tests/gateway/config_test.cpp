@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "gateway/config.h"
+#include "gateway/config/config.h"
 
 namespace r1::gateway {
 namespace {

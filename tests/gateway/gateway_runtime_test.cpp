@@ -8,10 +8,11 @@
 #include <chrono>
 #include <thread>
 
+#include "gateway/support/fake_clock.h"
 #include "../server/http_client.h"
-#include "gateway/fakes.h"
-#include "gateway/gateway_runtime.h"
-#include "gateway/gateway_runtime_impl.h"
+#include "gateway/support/fakes.h"
+#include "gateway/runtime/gateway_runtime.h"
+#include "gateway/runtime/gateway_runtime_impl.h"
 #include "proxy_fake_upstream.h"
 
 namespace r1::gateway {

@@ -12,8 +12,8 @@
 #include <functional>
 #include <thread>
 
-#include "gateway/health.h"
-#include "gateway/http_probe.h"
+#include "gateway/policy/health.h"
+#include "gateway/policy/http_probe.h"
 
 namespace r1::gateway {
 namespace {
@@ -117,7 +117,7 @@ TEST(HttpProber, RefusedAndTimeout) {
 TEST(ActiveHealthChecker, FollowsARealServer) {
   Responder server;
   HttpProber prober;
-  HealthOptions o;
+  HealthConfig o;
   o.interval = milliseconds(100);
   o.timeout = milliseconds(50);
   o.healthy_threshold = 2;

@@ -2,8 +2,9 @@
 
 #include <vector>
 
-#include "gateway/fakes.h"
-#include "gateway/health.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/support/fakes.h"
+#include "gateway/policy/health.h"
 
 namespace r1::gateway {
 namespace {
@@ -19,8 +20,8 @@ class HealthTest : public ::testing::Test {
         [this](const std::string& id, const ProbeResult&) { liveness_.push_back(id); }});
     checker_.add_target(HealthTarget{"w", "127.0.0.1", 1, "/ready"});
   }
-  static HealthOptions options() {
-    HealthOptions o;
+  static HealthConfig options() {
+    HealthConfig o;
     o.interval = seconds(1);
     o.timeout = milliseconds(100);
     o.healthy_threshold = 2;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "gateway/outlier.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/policy/outlier.h"
 
 namespace r1::gateway {
 namespace {
@@ -8,8 +9,8 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-OutlierOptions options() {
-  OutlierOptions o;
+OutlierConfig options() {
+  OutlierConfig o;
   o.consecutive_5xx = 3;
   o.consecutive_connect_failures = 2;
   o.base_ejection_time = seconds(10);
@@ -83,7 +84,7 @@ TEST(Outlier, NeverEjectsTheOnlyReplica) {
 
 TEST(Outlier, OfTwoReplicasAtMostOneIsOut) {
   FakeClock clock;
-  OutlierOptions o = options();
+  OutlierConfig o = options();
   o.max_ejection_percent = 10;  // rounds to 0, but one ejection is always allowed
   ConsecutiveOutlierDetector d(clock, o);
   d.add_replica("a");

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gateway/continuation.h"
-#include "gateway/proxy_metrics.h"
+#include "gateway/proxy/continuation.h"
+#include "gateway/proxy/proxy_metrics.h"
 
 namespace r1::gateway {
 namespace {

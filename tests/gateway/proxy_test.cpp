@@ -7,10 +7,10 @@
 #include <thread>
 
 #include "../server/http_client.h"
-#include "gateway/admin.h"
-#include "gateway/continuation.h"
-#include "gateway/http_probe.h"
-#include "gateway/proxy.h"
+#include "gateway/admin/admin.h"
+#include "gateway/proxy/continuation.h"
+#include "gateway/policy/http_probe.h"
+#include "gateway/proxy/proxy.h"
 #include "proxy_fake_upstream.h"
 
 namespace r1::gateway {

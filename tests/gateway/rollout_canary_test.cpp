@@ -3,8 +3,9 @@
 
 #include <algorithm>
 
-#include "gateway/rollout.h"
-#include "gateway/rollout_fake.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/rollout/rollout.h"
+#include "gateway/support/rollout_fake.h"
 
 namespace r1::gateway {
 namespace {

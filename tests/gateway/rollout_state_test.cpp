@@ -7,9 +7,10 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gateway/rollout.h"
-#include "gateway/rollout_fake.h"
-#include "gateway/rollout_state.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/rollout/rollout.h"
+#include "gateway/support/rollout_fake.h"
+#include "gateway/rollout/rollout_state.h"
 
 namespace r1::gateway {
 namespace {

@@ -3,8 +3,9 @@
 #include <map>
 #include <set>
 
-#include "gateway/fakes.h"
-#include "gateway/router.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/support/fakes.h"
+#include "gateway/policy/router.h"
 
 namespace r1::gateway {
 namespace {

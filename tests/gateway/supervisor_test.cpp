@@ -14,8 +14,9 @@
 #include <sstream>
 #include <thread>
 
-#include "gateway/process.h"
-#include "gateway/supervisor.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/supervisor/process.h"
+#include "gateway/supervisor/supervisor.h"
 
 namespace r1::gateway {
 namespace {
@@ -61,8 +62,8 @@ bool alive(pid_t pid) {
   return state != 'Z' && state != 'X';
 }
 
-SupervisorOptions options() {
-  SupervisorOptions o;
+SupervisorConfig options() {
+  SupervisorConfig o;
   o.backoff_base = seconds(1);
   o.backoff_max = seconds(4);
   o.crash_loop_count = 10;
@@ -133,7 +134,7 @@ TEST_F(SupervisorTest, RestartsAfterKillWithExponentialBackoff) {
 }
 
 TEST_F(SupervisorTest, CrashLoopIsDetected) {
-  SupervisorOptions o = options();
+  SupervisorConfig o = options();
   o.crash_loop_count = 3;
   ProcessSupervisor sup(clock_, o);
   std::vector<WorkerEvent> events;
@@ -234,7 +235,7 @@ TEST_F(SupervisorTest, RemoveStopsOneWorker) {
 }
 
 TEST_F(SupervisorTest, ThreadedModeRestartsOnItsOwn) {
-  SupervisorOptions o = options();
+  SupervisorConfig o = options();
   o.backoff_base = milliseconds(20);
   o.poll_interval = milliseconds(5);
   ProcessSupervisor sup(real_clock(), o);

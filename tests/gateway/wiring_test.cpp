@@ -1,7 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "gateway/fakes.h"
-#include "gateway/wiring.h"
+#include "gateway/support/fake_clock.h"
+#include "gateway/support/fakes.h"
+#include "gateway/runtime/wiring.h"
 
 namespace r1::gateway {
 namespace {

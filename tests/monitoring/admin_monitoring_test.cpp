@@ -11,9 +11,10 @@
 #include <string>
 #include <thread>
 
+#include "gateway/support/fake_clock.h"
 #include "../server/http_client.h"
-#include "gateway/admin.h"
-#include "gateway/rollout_fake.h"
+#include "gateway/admin/admin.h"
+#include "gateway/support/rollout_fake.h"
 
 namespace r1::gateway {
 namespace {
@@ -51,8 +52,8 @@ class SupervisedAdmin : public ::testing::Test {
     sources_ = AdminSources{router_.get(), &supervisor_, nullptr, config_.pools};
   }
   ~SupervisedAdmin() override { supervisor_.stop_all(); }
-  static SupervisorOptions options() {
-    SupervisorOptions o;
+  static SupervisorConfig options() {
+    SupervisorConfig o;
     o.backoff_base = std::chrono::milliseconds(20);
     o.backoff_max = std::chrono::milliseconds(40);
     o.crash_loop_count = 3;

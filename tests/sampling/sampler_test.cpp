@@ -316,7 +316,7 @@ double time_sample_ms(const SamplingParams& p, const std::vector<float>& logits)
   Sampler s(p, static_cast<int32_t>(logits.size()));
   s.sample(logits);  // warm buffers
   constexpr int kIters = 30;
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   for (int i = 0; i < kIters; ++i) s.accept(s.sample(logits));
   return seconds_since(t0) * 1e3 / kIters;
 }

@@ -1,0 +1,224 @@
+// The proxy's client side: listener, keep-alive sessions, non-stream relay.
+#include "gateway/proxy/proxy.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <optional>
+#include <thread>
+
+#include "core/log.h"
+#include "gateway/proxy/proxy_internal.h"
+#include "gateway/proxy/proxy_queue.h"
+
+namespace r1::gateway {
+
+using namespace proxy_detail;  // NOLINT: this file is the proxy
+
+struct ProxyServer::Impl {
+  ProxyOptions options;
+  Router& router;
+  ProxyMetrics& metrics;
+  RetryBudget budget;
+  ConnectionPool pool;
+  WaitQueue queue{metrics};
+  std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::thread thread;
+  uint16_t port = 0;
+  bool stopped = false;
+  Ctx ctx{options, router, metrics, budget, pool, queue};
+
+  Impl(const ProxyOptions& o, Router& r, ProxyMetrics& m)
+      : options(o), router(r), metrics(m), budget(o.retries) {}
+};
+
+namespace {
+
+struct ActiveGuard {
+  RetryBudget& budget;
+  explicit ActiveGuard(RetryBudget& b) : budget(b) { budget.request_started(); }
+  ~ActiveGuard() { budget.request_finished(); }
+};
+
+Awaitable<bool> write_simple(beast::tcp_stream& client, const ClientRequest& req, const OpenResult& r) {
+  http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
+  res.set(http::field::content_type, "application/json");
+  res.set(kVersionHeader, r.version);
+  if (r.status == 503 || r.status == 429) res.set(http::field::retry_after, "1");
+  res.keep_alive(req.keep_alive());
+  res.body() = r.body;
+  res.prepare_payload();
+  beast::error_code ec;
+  client.expires_after(std::chrono::seconds(30));
+  co_await http::async_write(client, res, redirect(ec));
+  co_return !ec && req.keep_alive();
+}
+
+Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
+                           beast::tcp_stream& client) {
+  std::string body;
+  beast::error_code ec = co_await read_body(*up, &body, ctx.options.response_timeout);
+  const std::string version = up->decision.version;
+  if (ec) {
+    ctx.metrics.count_upstream(version, 0);
+    finish_upstream(ctx, *up, RequestOutcome::kConnectFailure, false);
+    ctx.metrics.count_response(502);
+    co_return co_await write_simple(
+        client, st.request, OpenResult{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version});
+  }
+  const auto& head = up->parser->get();
+  const int status = static_cast<int>(head.result_int());
+  ctx.metrics.count_upstream(version, status);
+  http::response<http::string_body> res{head.result(), 11};
+  for (const auto& field : head) {
+    if (!is_hop_by_hop(field.name_string())) res.set(field.name_string(), field.value());
+  }
+  res.set(kVersionHeader, version);
+  res.keep_alive(st.request.keep_alive());
+  ctx.metrics.count_response(status);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  finish_upstream(ctx, *up, status >= 400 ? RequestOutcome::kClientError : RequestOutcome::kSuccess, true);
+  client.expires_after(std::chrono::seconds(30));
+  co_await http::async_write(client, res, redirect(ec));
+  co_return !ec && st.request.keep_alive();
+}
+
+// GET /healthz and /readyz: the gateway's own liveness and readiness.
+std::optional<OpenResult> own_probe(const Ctx& ctx, const ClientRequest& req) {
+  if (req.method() != http::verb::get) return std::nullopt;
+  if (req.target() == "/healthz") return OpenResult{nullptr, 200, R"({"status":"ok"})", "gateway"};
+  if (req.target() != "/readyz") return std::nullopt;
+  if (ctx.options.draining && ctx.options.draining()) {
+    return OpenResult{nullptr, 503, R"({"status":"draining"})", "gateway"};
+  }
+  return OpenResult{nullptr, 200, R"({"status":"ready"})", "gateway"};
+}
+
+Awaitable<bool> handle_request(Ctx& ctx, beast::tcp_stream& client, const ClientRequest& req) {
+  if (std::optional<OpenResult> probe = own_probe(ctx, req)) co_return co_await write_simple(client, req, *probe);
+  ctx.metrics.count_request();
+  ActiveGuard active(ctx.budget);
+  const std::string session(sv(req[kSessionHeader]));
+  RequestState st{req, prepare_request(sv(req.target()), req.body(), session), {}, SteadyClock::now()};
+  OpenResult open = co_await open_upstream(ctx, st, st.prepared.upstream_body, st.prepared.stream, false);
+  if (!open.upstream) {
+    ctx.metrics.count_response(open.status);
+    co_return co_await write_simple(client, req, open);
+  }
+  const auto content_type = open.upstream->parser->get()[http::field::content_type];
+  if (content_type.starts_with("text/event-stream")) {
+    co_return co_await relay_stream(ctx, st, std::move(open.upstream), client);
+  }
+  co_return co_await relay_body(ctx, st, std::move(open.upstream), client);
+}
+
+Awaitable<void> session(Ctx& ctx, tcp::socket socket) {
+  beast::tcp_stream client(std::move(socket));
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(ctx.options.max_body_bytes);
+    client.expires_after(ctx.options.client_idle_timeout);
+    co_await http::async_read(client, buffer, parser, redirect(ec));
+    if (ec) break;
+    if (!co_await handle_request(ctx, client, parser.get())) break;
+  }
+  client.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+// An accept error (EMFILE, ENFILE, ENOBUFS...) would come back at once if
+// retried at once: it is logged (the first and every 100th) and retried in
+// 50 ms, while the connections already open go on.
+Awaitable<void> accept_loop(ProxyServer::Impl* impl) {
+  int errors = 0;
+  net::steady_timer retry(impl->acceptor->get_executor());
+  for (;;) {
+    beast::error_code ec;
+    tcp::socket socket = co_await impl->acceptor->async_accept(redirect(ec));
+    if (ec == net::error::operation_aborted || !impl->acceptor->is_open()) co_return;
+    if (ec) {
+      if (errors++ % 100 == 0) log::warn("gateway accept failed ({} so far): {}; retrying in 50 ms", errors, ec.message());
+      retry.expires_after(std::chrono::milliseconds(50));
+      co_await retry.async_wait(redirect(ec));
+      continue;
+    }
+    // Small writes (SSE chunks, short answers) go out at once, not held by
+    // Nagle until the client's delayed ACK.
+    socket.set_option(tcp::no_delay(true), ec);
+    net::co_spawn(*impl->ioc, session(impl->ctx, std::move(socket)), net::detached);
+  }
+}
+
+}  // namespace
+
+ProxyOptions proxy_options(const GatewayConfig& config) {
+  ProxyOptions o;
+  o.port = config.ports.listen;
+  o.retries = config.retries;
+  o.stream = config.stream;
+  o.queue = config.queue;
+  return o;
+}
+
+Status proxy_detail::listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint,
+                              const std::string& what) {
+  beast::error_code ec;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorCode::kIo, what + ": listen on " + endpoint.address().to_string() + ":" +
+                                          std::to_string(endpoint.port()) + ": " + ec.message());
+  }
+  return Status();
+}
+
+Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& options, Router& router,
+                                                        ProxyMetrics& metrics) {
+  auto impl = std::make_unique<Impl>(options, router, metrics);
+  beast::error_code ec;
+  const auto address = net::ip::make_address(options.host, ec);
+  if (ec) return make_error(ErrorCode::kInvalidArgument, "proxy: bad listen host '" + options.host + "'");
+  impl->acceptor = std::make_unique<tcp::acceptor>(*impl->ioc);
+  R1_RETURN_IF_ERROR(proxy_detail::listen_on(
+      *impl->acceptor, tcp::endpoint(address, static_cast<uint16_t>(options.port)), "proxy"));
+  impl->port = impl->acceptor->local_endpoint().port();
+  net::co_spawn(*impl->ioc, accept_loop(impl.get()), net::detached);
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->ioc->run(); });
+  return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
+}
+
+ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ProxyServer::~ProxyServer() { stop(); }
+
+void ProxyServer::update_policies(const RetryConfig& retries, const StreamConfig& stream,
+                                  const QueueConfig& queue) {
+  net::post(*impl_->ioc, [impl = impl_.get(), retries, stream, queue] {
+    impl->options.retries = retries;
+    impl->options.stream = stream;
+    impl->options.queue = queue;
+    impl->budget.set_config(retries);
+  });
+}
+
+uint16_t ProxyServer::port() const { return impl_->port; }
+
+void ProxyServer::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->queue.close();
+  impl_->ioc->stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  impl_->acceptor.reset();
+  impl_->pool.clear();
+  impl_->ioc.reset();  // destroys the suspended sessions with their sockets
+}
+
+}  // namespace r1::gateway

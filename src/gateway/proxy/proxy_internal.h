@@ -1,0 +1,118 @@
+// Internals of the proxy shared by proxy.cpp and proxy_stream.cpp (Beast;
+// include from .cpp files only).
+//
+// Thread contract: everything here runs on the proxy's single I/O thread.
+#pragma once
+
+#include <utility>  // before asio: awaitable.hpp uses std::exchange
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "gateway/proxy/continuation.h"
+#include "gateway/proxy/proxy.h"
+
+namespace r1::gateway::proxy_detail {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+template <class T>
+using Awaitable = net::awaitable<T>;
+using ClientRequest = http::request<http::string_body>;
+using UpstreamParser = http::response_parser<http::buffer_body>;
+
+inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+inline auto redirect(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// Idle keep-alive connections per upstream "host:port".
+class ConnectionPool {
+ public:
+  std::unique_ptr<beast::tcp_stream> take(const std::string& key);
+  void give(const std::string& key, std::unique_ptr<beast::tcp_stream> stream, size_t max_idle);
+  void clear() { idle_.clear(); }
+
+ private:
+  std::map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle_;
+};
+
+struct Upstream {
+  RouteDecision decision;
+  std::string key;  // host:port
+  std::unique_ptr<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  std::unique_ptr<UpstreamParser> parser;
+};
+
+class WaitQueue;  // proxy_queue.h
+
+struct Ctx {
+  const ProxyOptions& options;
+  Router& router;
+  ProxyMetrics& metrics;
+  RetryBudget& budget;
+  ConnectionPool& pool;
+  WaitQueue& queue;
+};
+
+struct RequestState {
+  const ClientRequest& request;
+  PreparedRequest prepared;
+  std::vector<std::string> tried;  // replica ids, in order
+  TimePoint started;
+  // Called once a replica is picked, before the request is sent: the
+  // request leaves the wait queue (open_upstream sets it while queued).
+  std::function<void()> on_dispatch;
+};
+
+// A live upstream whose response header (status < 500) has been read, or
+// the final answer for the client.
+struct OpenResult {
+  std::unique_ptr<Upstream> upstream;
+  int status = 503;
+  std::string body;
+  std::string version = "none";
+  bool no_replica = false;  // none routable now (may wait for one); not a drain
+};
+
+// Picks, connects, sends and reads the header, retrying per the options.
+// `retry_only`: a stream continuation; its attempts do not draw on the retry
+// budget (see open_upstream). While no replica can take the request (none
+// routable, or a 429) it waits in ctx.queue up to options.queue.timeout;
+// then, or with the queue full, the answer is 503 (Retry-After).
+Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::string& body,
+                                    bool stream, bool retry_only);
+// Releases the pick with `outcome`; keeps the connection when reusable.
+// Reads the rest of the upstream body into `out`.
+Awaitable<beast::error_code> read_body(Upstream& up, std::string* out, Duration timeout);
+// finish_upstream also tells the wait queue that a replica may have room.
+void finish_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable);
+void release_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable);
+// Relays an SSE response, with stream continuation. Returns keep-alive.
+Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
+                             beast::tcp_stream& client);
+bool is_hop_by_hop(beast::string_view name);
+std::string error_json(const std::string& message, const std::string& type);
+
+// Opens, binds (reuse_address) and listens on `endpoint`; the error names
+// `what` ("proxy", "admin") and the address. Shared by the proxy and admin
+// servers.
+Status listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& what);
+
+}  // namespace r1::gateway::proxy_detail

@@ -1,0 +1,192 @@
+#include "gateway/runtime/rollout_actions.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+
+#include "core/log.h"
+
+namespace r1::gateway {
+namespace {
+
+Error smoke_error(const std::string& what) { return make_error(ErrorCode::kInternal, "smoke test: " + what); }
+
+}  // namespace
+
+Status smoke_request(const std::string& host, int port, Duration timeout) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return smoke_error(std::string("socket: ") + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return smoke_error("bad host " + host);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    return smoke_error(std::string("connect: ") + std::strerror(errno));
+  }
+  const std::string body = R"({"prompt":"Hello","max_tokens":2,"temperature":0})";
+  const std::string request = "POST /api/predict HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port) +
+                              "\r\nContent-Type: application/json\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    return smoke_error(std::string("send: ") + std::strerror(errno));
+  }
+  std::string got;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+    if (got.size() > (1u << 20)) break;
+  }
+  if (got.size() < 12 || got.compare(0, 7, "HTTP/1.") != 0) {
+    return smoke_error(got.empty() ? "no answer from " + host + ":" + std::to_string(port) : "malformed answer");
+  }
+  if (got.compare(9, 3, "200") != 0) {
+    const size_t eol = got.find("\r\n");
+    return smoke_error("POST /api/predict answered '" + got.substr(0, eol) + "'");
+  }
+  return Status();
+}
+
+PoolRolloutActions::PoolRolloutActions(PoolSet& pools, DefaultRouter& router, Duration smoke_timeout)
+    : pools_(pools), router_(router), smoke_timeout_(smoke_timeout) {}
+
+PoolConfig PoolRolloutActions::new_pool(const std::string& version, const std::string& model, int replicas) const {
+  PoolConfig p;
+  if (auto stable = pools_.pool(router_.stable())) p.args = stable->args;
+  p.name = version;
+  p.model = model;
+  p.replicas = replicas;
+  p.role = PoolRole::kPrimary;
+  return p;
+}
+
+Status PoolRolloutActions::start_version(const std::string& version, const std::string& model, int replicas) {
+  return pools_.add_pool(new_pool(version, model, replicas), true);
+}
+
+bool PoolRolloutActions::version_ready(const std::string& version) {
+  const std::optional<PoolConfig> p = pools_.pool(version);
+  const std::vector<std::string> ids = pools_.replica_ids(version);
+  if (!p || ids.empty()) return false;
+  return std::all_of(ids.begin(), ids.end(), [&](const std::string& id) { return pools_.replica_healthy(id); });
+}
+
+Status PoolRolloutActions::smoke_test(const std::string& version) {
+  for (const std::string& id : pools_.replica_ids(version)) {
+    if (auto ep = pools_.endpoint(id)) {
+      Status s = smoke_request(ep->first, ep->second, smoke_timeout_);
+      if (s.ok()) log::info("rollout: smoke test of {} passed", id);
+      return s;
+    }
+  }
+  return smoke_error("no replica of " + version + " is listening");
+}
+
+void PoolRolloutActions::set_canary_weight(const std::string& version, int percent) {
+  if (percent <= 0) {
+    router_.clear_canary();
+    return;
+  }
+  Status s = router_.set_canary(version, std::min(percent, 100));
+  if (!s.ok()) log::warn("rollout: {}", s.error().to_string());
+}
+
+void PoolRolloutActions::switch_stable(const std::string& version) {
+  Status s = router_.set_stable(version);
+  if (!s.ok()) {
+    log::warn("rollout: cannot switch to {}: {}", version, s.error().to_string());
+    return;
+  }
+  router_.clear_canary();
+  std::lock_guard<std::mutex> lock(mu_);
+  partner_.clear();
+}
+
+void PoolRolloutActions::drain_and_stop(const std::string& version) {
+  pools_.remove_pool(version);
+  if (version != router_.stable()) router_.clear_canary();
+}
+
+Status PoolRolloutActions::start_replica(const std::string& version, const std::string& model, int index) {
+  R1_RETURN_IF_ERROR(pools_.ensure_pool(new_pool(version, model, 0)));
+  if (version != router_.stable()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    partner_ = version;
+  }
+  return pools_.add_replica(version, index, /*routed=*/false);
+}
+
+bool PoolRolloutActions::replica_ready(const std::string& replica_id) {
+  return pools_.replica_healthy(replica_id);
+}
+
+std::string PoolRolloutActions::version_failure(const std::string& version) {
+  for (const std::string& id : pools_.replica_ids(version)) {
+    if (std::string why = pools_.start_failure(id); !why.empty()) return why;
+  }
+  return {};
+}
+
+std::string PoolRolloutActions::replica_failure(const std::string& replica_id) {
+  return pools_.start_failure(replica_id);
+}
+
+int PoolRolloutActions::routable_count(const std::string& version) const {
+  int n = 0;
+  for (const std::string& id : pools_.replica_ids(version)) n += pools_.routable(id) ? 1 : 0;
+  return n;
+}
+
+// The non-stable version of a rolling rollout gets new / (new + old) of the
+// traffic: its replicas and the stable ones share it about evenly.
+void PoolRolloutActions::rebalance(const std::string& version) {
+  const std::string stable = router_.stable();
+  if (version == stable) return;
+  const int n_new = routable_count(version);
+  const int n_old = routable_count(stable);
+  if (n_new == 0) {
+    router_.clear_canary();
+    return;
+  }
+  const int percent = n_old == 0 ? 100 : std::clamp(static_cast<int>(std::lround(100.0 * n_new / (n_new + n_old))), 1, 99);
+  set_canary_weight(version, percent);
+}
+
+void PoolRolloutActions::rebalance_for(const std::string& replica_id) {
+  std::string version = replica_id.substr(0, replica_id.rfind('/'));
+  if (version == router_.stable()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    version = partner_;
+  }
+  if (!version.empty()) rebalance(version);
+}
+
+void PoolRolloutActions::set_replica_routable(const std::string& replica_id, bool routable) {
+  pools_.set_routable(replica_id, routable);
+  rebalance_for(replica_id);
+}
+
+int PoolRolloutActions::in_flight(const std::string& replica_id) { return pools_.in_flight(replica_id); }
+
+void PoolRolloutActions::stop_replica(const std::string& replica_id) {
+  pools_.remove_replica(replica_id);
+  rebalance_for(replica_id);
+}
+
+}  // namespace r1::gateway
