@@ -1,47 +1,27 @@
 // ThreadPool under load: every index and every element is covered exactly
 // once across many small calls, with busy competitor threads sharing the
-// cores; the throughput against one thread is printed (informational: these
-// machines have 2 cores and other tests run alongside).
+// cores. The throughput is bench/thread_pool_bench (no wall-clock asserts
+// here: these machines have 2 cores and other tests run alongside).
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <thread>
 #include <vector>
 
 #include "core/thread_pool.h"
+#include "support/busy_threads.h"
 
 namespace r1 {
 namespace {
 
-// Busy-loops on n threads until destroyed.
-class Competitors {
- public:
-  explicit Competitors(int n) {
-    for (int i = 0; i < n; ++i) {
-      threads_.emplace_back([this] {
-        volatile uint64_t x = 0;
-        while (!stop_.load(std::memory_order_relaxed)) x = x + 1;
-      });
-    }
-  }
-  ~Competitors() {
-    stop_.store(true);
-    for (auto& t : threads_) t.join();
-  }
+using test_support::BusyThreads;
 
- private:
-  std::atomic<bool> stop_{false};
-  std::vector<std::thread> threads_;
-};
-
-// Seconds for `rounds` parallel_for's of n elements of a little work each;
-// checks that every element is visited exactly once per round.
-double small_loops(ThreadPool& pool, int rounds, int64_t n) {
+// `rounds` parallel_for's of n elements of a little work each; checks that
+// every element is visited exactly once per round.
+void small_loops(ThreadPool& pool, int rounds, int64_t n) {
   std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
   std::vector<double> out(static_cast<size_t>(n));
-  const auto t0 = std::chrono::steady_clock::now();
   for (int r = 0; r < rounds; ++r) {
     pool.parallel_for(n, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
@@ -52,13 +32,11 @@ double small_loops(ThreadPool& pool, int rounds, int64_t n) {
       }
     });
   }
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (auto& h : hits) EXPECT_EQ(h.load(), rounds);
-  return s;
 }
 
 TEST(ThreadPool, RunCoversEachIndexOnceUnderContention) {
-  Competitors busy(2);
+  BusyThreads busy(2);
   for (int threads : {2, 3, 5}) {
     ThreadPool pool(threads);
     std::vector<std::atomic<int>> seen(static_cast<size_t>(threads));
@@ -113,25 +91,17 @@ TEST(ThreadPool, ParallelForChunksCoverRange) {
   }
 }
 
+// Their speed, quiet and with the competitor (two threads degrade, not
+// collapse), is bench/thread_pool_bench.
 TEST(ThreadPool, SmallLoopsWithBusyCompetitor) {
   constexpr int kRounds = 3000;
   constexpr int64_t kN = 256;
   ThreadPool one(1), two(2);
-  const double quiet1 = small_loops(one, kRounds, kN);
-  const double quiet2 = small_loops(two, kRounds, kN);
-  double busy1 = 0, busy2 = 0;
-  {
-    Competitors busy(1);
-    busy1 = small_loops(one, kRounds, kN);
-    busy2 = small_loops(two, kRounds, kN);
-  }
-  std::printf("[ info ] %d loops of %ld: quiet 1T %.1f ms, 2T %.1f ms (%.2fx); "
-              "with a busy competitor 1T %.1f ms, 2T %.1f ms (%.2fx)\n",
-              kRounds, static_cast<long>(kN), quiet1 * 1e3, quiet2 * 1e3, quiet1 / quiet2, busy1 * 1e3,
-              busy2 * 1e3, busy1 / busy2);
-  // Degrades, not collapses: 2 threads never far slower than 1 (loose, as
-  // the machine may be loaded by other tests).
-  EXPECT_LT(busy2, 4 * busy1 + 0.5);
+  small_loops(one, kRounds, kN);
+  small_loops(two, kRounds, kN);
+  BusyThreads busy(1);
+  small_loops(one, kRounds, kN);
+  small_loops(two, kRounds, kN);
 }
 
 }  // namespace

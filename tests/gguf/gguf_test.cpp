@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -283,13 +282,11 @@ TEST(GgufFixtures, Qwen2DetailsAndGetterErrors) {
   EXPECT_FALSE(file.get_string("qwen2.block_count").ok());
 }
 
-TEST(GgufFixtures, StringArrayIsFast) {
+// Its cost (a copy of 150k views) is bench/vocab_bench (BM_GgufTokenArray).
+TEST(GgufFixtures, StringArrayHasEveryToken) {
   auto f = File::open(kVocabDir + "ggml-vocab-qwen2.gguf");
   ASSERT_TRUE(f.ok());
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < 10; ++i) ASSERT_EQ((*f)->get_string_array("tokenizer.ggml.tokens")->size(), 151936u);
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  EXPECT_LT(ms / 10, 50.0);  // a copy of 150k views; ~1 ms on these machines
+  ASSERT_EQ((*f)->get_string_array("tokenizer.ggml.tokens")->size(), 151936u);
 }
 
 TEST(GgufFixtures, CopyingAllKeysReproducesTheFile) {

@@ -3,7 +3,6 @@
 // client disconnects.
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -49,25 +48,19 @@ TEST(HttpOps, SixtyFourConcurrentStreamsComplete) {
   EXPECT_TRUE(ts.server->wait_idle(milliseconds(2000)));
 }
 
-TEST(HttpOps, OverloadAnswers429Quickly) {
+// The 429's round-trip time over keep-alive is bench/http_bench
+// (BM_Http429KeepAlive).
+TEST(HttpOps, OverloadAnswers429) {
   TestServer ts;
   ts.backend->set_full(true);
   Client c(ts.port);
-  std::vector<double> ms;
   for (int i = 0; i < 20; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
     ClientResponse r = c.request("POST", "/v1/chat/completions", kHello);
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
-                     .count());
     ASSERT_EQ(r.status, 429) << r.body;
     EXPECT_EQ(r.header("retry-after"), "1");
     ASSERT_TRUE(is_openai_error(r.body)) << r.body;
     EXPECT_EQ(parse_json(r.body)["error"]["type"], "rate_limit_error");
   }
-  std::sort(ms.begin(), ms.end());
-  std::printf("429 latency over keep-alive: median %.3f ms, max %.3f ms\n", ms[ms.size() / 2],
-              ms.back());
-  EXPECT_LT(ms[ms.size() / 2], 10.0);
   ts.backend->set_full(false);
   EXPECT_EQ(c.request("POST", "/v1/chat/completions", kHello).status, 200);
   EXPECT_EQ(ts.get("/ready").status, 200);  // overload is not readiness
