@@ -206,7 +206,7 @@ TEST(LoadRunner, StoppedServerGivesConnectErrors) {
     port = s.port;
     s.http->stop();
   }
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   const Report r = run(plan_for(port, small(10, 2)));
   EXPECT_LT(seconds_since(t0), 5.0);
   EXPECT_EQ(r.failed, 10);
@@ -219,7 +219,7 @@ TEST(LoadRunner, TimeoutIsCounted) {
   Served s(fake);
   LoadConfig c = small(4, 2);
   c.timeout_s = 0.2;
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   const Report r = run(plan_for(s.port, c));
   EXPECT_LT(seconds_since(t0), 3.0);
   EXPECT_EQ(r.errors.at("timeout"), 4);
@@ -254,7 +254,7 @@ TEST(LoadRunner, DurationBoundsTheRun) {
   Served s;
   LoadConfig c = small(0, 2);
   c.duration_s = 0.3;
-  const Clock::time_point t0 = Clock::now();
+  const SteadyClock::time_point t0 = SteadyClock::now();
   const Report r = run(plan_for(s.port, c));
   EXPECT_LT(seconds_since(t0), 2.0);
   EXPECT_GT(r.succeeded, 2);
