@@ -27,7 +27,7 @@
 #include "server/backend.h"
 #include "server/fault_injection.h"
 #include "server/http_types.h"
-#include "server/metrics.h"
+#include "metrics/registry.h"
 #include "server/openai_types.h"
 #include "server/server_config.h"
 #include "server/server_metrics.h"

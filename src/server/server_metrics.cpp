@@ -55,19 +55,7 @@ ServerMetrics::ServerMetrics(metrics::Registry& r, const std::string& version,
       resident_memory(r.gauge("r1serve_process_resident_memory_bytes",
                               "Resident set size of the server process.")
                           .get()),
-      process_cpu_seconds(
-          r.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.")
-              .get()),
-      process_resident_memory(
-          r.gauge("process_resident_memory_bytes", "Resident memory size in bytes.").get()),
-      process_virtual_memory(
-          r.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.").get()),
-      process_start_time(r.gauge("process_start_time_seconds",
-                                 "Start time of the process since unix epoch in seconds.")
-                             .get()),
-      process_open_fds(r.gauge("process_open_fds", "Number of open file descriptors.").get()),
-      process_max_fds(
-          r.gauge("process_max_fds", "Maximum number of open file descriptors.").get()),
+      process(r),
       anonymous_memory(r.gauge("r1serve_process_anonymous_memory_bytes",
                                "Anonymous resident memory of the server process (RssAnon: no "
                                "file-backed pages such as an mmapped model).")
@@ -95,16 +83,10 @@ void ServerMetrics::update(const BackendStats& stats) {
   engine_busy_seconds.with({"decode"}).advance_to(d.busy_seconds);
   engine_busy_seconds.with({"prefill"}).advance_to(a.busy_seconds - d.busy_seconds);
   model_load_seconds.set(stats.model_load_seconds);
-  const metrics::ProcessStats p = metrics::read_process_stats();
+  const ProcessStats p = process.update();
   resident_memory.set(p.resident_bytes);
-  process_cpu_seconds.advance_to(p.cpu_seconds);
-  process_resident_memory.set(p.resident_bytes);
-  process_virtual_memory.set(p.virtual_bytes);
-  process_start_time.set(p.start_time_seconds);
-  process_open_fds.set(p.open_fds);
-  process_max_fds.set(p.max_fds);
   anonymous_memory.set(p.anonymous_bytes);
-  cpu_cores.set(metrics::available_cpu_cores());
+  cpu_cores.set(available_cpu_cores());
 }
 
 void ServerMetrics::record_finish(const FinishEvent& finish) {

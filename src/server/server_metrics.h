@@ -6,7 +6,8 @@
 #include <string>
 
 #include "server/backend.h"
-#include "server/metrics.h"
+#include "metrics/process.h"
+#include "metrics/registry.h"
 
 namespace r1::server {
 
@@ -37,13 +38,8 @@ struct ServerMetrics {
   metrics::Family<metrics::Counter>& engine_busy_seconds;
   metrics::Gauge& model_load_seconds;
   metrics::Gauge& resident_memory;
-  // The standard process_* families (metrics::read_process_stats).
-  metrics::Counter& process_cpu_seconds;
-  metrics::Gauge& process_resident_memory;
-  metrics::Gauge& process_virtual_memory;
-  metrics::Gauge& process_start_time;
-  metrics::Gauge& process_open_fds;
-  metrics::Gauge& process_max_fds;
+  // The standard process_* families.
+  metrics::ProcessFamilies process;
   metrics::Gauge& anonymous_memory;  // RssAnon: the leak signal (no model pages)
   metrics::Gauge& cpu_cores;         // the utilisation denominator
 };

@@ -40,6 +40,7 @@
 #include "core/result.h"
 #include "gateway/config/config.h"
 #include "gateway/proxy/proxy_metrics.h"
+#include "metrics/registry.h"
 #include "gateway/rollout/rollout.h"
 #include "gateway/policy/router.h"
 #include "gateway/supervisor/supervisor.h"
@@ -105,7 +106,8 @@ std::string admin_targets_json(const AdminSources& sources);
 // ratio, p99 seconds; its thresholds; and r1_gateway_rollout_canary_failing
 // (1 while analyzing with enough volume when the canary fails the
 // controller's criteria: what it would decide if the window ended now).
-std::string rollout_metrics_text(const RolloutStatus& status);
+void rollout_metrics(metrics::Registry& registry, const RolloutStatus& status);
+std::string rollout_metrics_text(const RolloutStatus& status);  // rollout_metrics alone
 AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
                            std::string_view method, std::string_view target,
                            std::string_view authorization);

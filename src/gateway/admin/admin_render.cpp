@@ -12,8 +12,9 @@
 #include <limits>
 #include <sstream>
 
-#include "core/process_stats.h"
 #include "gateway/admin/admin.h"
+#include "metrics/process.h"
+#include "metrics/registry.h"
 
 namespace r1::gateway {
 namespace {
@@ -70,77 +71,45 @@ int state_value(BreakerState s) {
   return 0;
 }
 
-
-std::string escape_label(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
+// Breaker, canary weight, health and ejection per version and replica, as
+// they are at this scrape.
+void routing_metrics(metrics::Registry& r, const AdminSources& s, const std::vector<ReplicaSnapshot>& snap) {
+  auto& breaker = r.gauge("r1_gateway_breaker_state",
+                          "Circuit breaker per version (0 closed, 1 half-open, 2 open).", {"version"});
+  auto& canary_weight = r.gauge("r1_gateway_canary_weight_percent",
+                                "Share of sessions sent to the canary version.", {"version"});
+  const auto pools = pool_list(s, snap);
+  for (const auto& p : pools) {
+    if (const CircuitBreaker* b = s.router->breaker(p.name)) breaker.with({p.name}).set(state_value(b->state()));
   }
-  return out;
-}
-
-std::string number(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.15g", v);
-  return buf;
-}
-
-void family(std::string& out, const char* name, const char* type, const char* help) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
-std::string replica_labels(const ReplicaSnapshot& r) {
-  return "{version=\"" + escape_label(r.version) + "\",replica=\"" + escape_label(r.id) + "\"}";
+  const auto [canary, percent] = s.router->canary();
+  for (const auto& p : pools) canary_weight.with({p.name}).set(p.name == canary ? percent : 0);
+  auto& healthy = r.gauge("r1_gateway_replica_healthy", "Replica health (1 healthy).", {"version", "replica"});
+  auto& ejected = r.gauge("r1_gateway_replica_ejected", "Replica ejected by outlier detection (1 ejected).",
+                          {"version", "replica"});
+  for (const auto& rep : snap) healthy.with({rep.version, rep.id}).set(rep.healthy ? 1 : 0);
+  for (const auto& rep : snap) ejected.with({rep.version, rep.id}).set(rep.ejected ? 1 : 0);
 }
 
 // Restarts, crash loops and crash-to-ready times of the supervised workers.
-void supervisor_metrics(std::string& out, const Supervisor& supervisor,
+void supervisor_metrics(metrics::Registry& r, const Supervisor& supervisor,
                         const std::vector<ReplicaSnapshot>& snap) {
-  std::vector<std::pair<const ReplicaSnapshot*, WorkerStatus>> workers;
-  for (const auto& r : snap) {
-    if (auto st = supervisor.status(r.id)) workers.emplace_back(&r, *st);
-  }
-  family(out, "r1_gateway_replica_restarts_total", "counter",
-         "Unplanned exits (crashes, liveness kills) of the replica's worker, each followed by a restart.");
-  for (const auto& [r, st] : workers) {
-    out += "r1_gateway_replica_restarts_total" + replica_labels(*r) + " " + std::to_string(st.crashes) + "\n";
-  }
-  family(out, "r1_gateway_replica_failed", "gauge",
-         "1 when the supervisor gave up on the replica's worker (crash loop or exec failure).");
-  for (const auto& [r, st] : workers) {
-    out += "r1_gateway_replica_failed" + replica_labels(*r) + " " +
-           (st.state == WorkerState::kFailed ? "1" : "0") + "\n";
-  }
-  family(out, "r1_gateway_replica_recovery_seconds", "gauge",
-         "Seconds from the replica's last crash to a replacement being ready.");
-  for (const auto& [r, st] : workers) {
-    if (!st.last_recovery) continue;
-    out += "r1_gateway_replica_recovery_seconds" + replica_labels(*r) + " " +
-           number(std::chrono::duration<double>(*st.last_recovery).count()) + "\n";
-  }
-}
-
-// The standard process_* metrics of the gateway process (from /proc/self).
-void process_metrics(std::string& out) {
-  const ProcessStats p = read_process_stats();
-  family(out, "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.");
-  out += "process_cpu_seconds_total " + number(p.cpu_seconds) + "\n";
-  family(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-  out += "process_resident_memory_bytes " + number(p.resident_bytes) + "\n";
-  family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.");
-  out += "process_virtual_memory_bytes " + number(p.virtual_bytes) + "\n";
-  family(out, "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
-  out += "process_start_time_seconds " + number(p.start_time_seconds) + "\n";
-  family(out, "process_open_fds", "gauge", "Number of open file descriptors.");
-  out += "process_open_fds " + number(p.open_fds) + "\n";
-  if (p.max_fds > 0) {
-    family(out, "process_max_fds", "gauge", "Maximum number of open file descriptors.");
-    out += "process_max_fds " + number(p.max_fds) + "\n";
+  auto& restarts = r.counter("r1_gateway_replica_restarts_total",
+                             "Unplanned exits (crashes, liveness kills) of the replica's worker, each followed by a restart.",
+                             {"version", "replica"});
+  auto& failed = r.gauge("r1_gateway_replica_failed",
+                         "1 when the supervisor gave up on the replica's worker (crash loop or exec failure).",
+                         {"version", "replica"});
+  auto& recovery = r.gauge("r1_gateway_replica_recovery_seconds",
+                           "Seconds from the replica's last crash to a replacement being ready.", {"version", "replica"});
+  for (const auto& rep : snap) {
+    const auto st = supervisor.status(rep.id);
+    if (!st) continue;
+    restarts.with({rep.version, rep.id}).inc(st->crashes);
+    failed.with({rep.version, rep.id}).set(st->state == WorkerState::kFailed ? 1 : 0);
+    if (st->last_recovery) {
+      recovery.with({rep.version, rep.id}).set(std::chrono::duration<double>(*st->last_recovery).count());
+    }
   }
 }
 
@@ -190,39 +159,15 @@ std::string admin_status_json(const AdminSources& s) {
 
 std::string admin_metrics_text(const AdminSources& s) {
   std::string out = s.metrics != nullptr ? s.metrics->render() : "";
+  // The families of this scrape: snapshots of state whose label sets come
+  // and go (replicas, versions), so a fresh registry each time.
+  metrics::Registry scrape;
   const auto snap = s.router->snapshot();
-  out += "# HELP r1_gateway_breaker_state Circuit breaker per version (0 closed, 1 half-open, 2 open).\n"
-         "# TYPE r1_gateway_breaker_state gauge\n";
-  const auto pools = pool_list(s, snap);
-  for (const auto& p : pools) {
-    if (const CircuitBreaker* b = s.router->breaker(p.name)) {
-      out += "r1_gateway_breaker_state{version=\"" + p.name + "\"} " +
-             std::to_string(state_value(b->state())) + "\n";
-    }
-  }
-  const auto [canary, percent] = s.router->canary();
-  out += "# HELP r1_gateway_canary_weight_percent Share of sessions sent to the canary version.\n"
-         "# TYPE r1_gateway_canary_weight_percent gauge\n";
-  for (const auto& p : pools) {
-    out += "r1_gateway_canary_weight_percent{version=\"" + p.name + "\"} " +
-           std::to_string(p.name == canary ? percent : 0) + "\n";
-  }
-  out += "# HELP r1_gateway_replica_healthy Replica health (1 healthy).\n"
-         "# TYPE r1_gateway_replica_healthy gauge\n";
-  for (const auto& r : snap) {
-    out += "r1_gateway_replica_healthy{version=\"" + r.version + "\",replica=\"" + r.id + "\"} " +
-           (r.healthy ? "1" : "0") + "\n";
-  }
-  out += "# HELP r1_gateway_replica_ejected Replica ejected by outlier detection (1 ejected).\n"
-         "# TYPE r1_gateway_replica_ejected gauge\n";
-  for (const auto& r : snap) {
-    out += "r1_gateway_replica_ejected{version=\"" + r.version + "\",replica=\"" + r.id + "\"} " +
-           (r.ejected ? "1" : "0") + "\n";
-  }
-  if (s.supervisor != nullptr) supervisor_metrics(out, *s.supervisor, snap);
-  if (s.control != nullptr) out += rollout_metrics_text(s.control->rollout_status());
-  process_metrics(out);
-  return out;
+  routing_metrics(scrape, s, snap);
+  if (s.supervisor != nullptr) supervisor_metrics(scrape, *s.supervisor, snap);
+  if (s.control != nullptr) rollout_metrics(scrape, s.control->rollout_status());
+  metrics::ProcessFamilies(scrape).update();
+  return out + scrape.expose();
 }
 
 std::string admin_targets_json(const AdminSources& s) {

@@ -63,16 +63,6 @@ AdminResponse status_response(int code, const AdminControl& control) {
 }
 
 
-std::string gauge_value(double v) {
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.15g", v);
-  return buf;
-}
-
-void gauge_family(std::string& out, const std::string& name, const std::string& help) {
-  out += "# HELP " + name + " " + help + "\n# TYPE " + name + " gauge\n";
-}
-
 // The controller's canary criteria (rollout.cpp) on the outcomes so far.
 bool canary_failing(const RolloutState& s) {
   if (s.phase != RolloutPhase::kAnalyzing || s.spec.strategy != RolloutStrategy::kCanary) return false;
@@ -83,11 +73,15 @@ bool canary_failing(const RolloutState& s) {
   return delta > spec.max_error_rate_delta || ratio > spec.max_p99_ratio;
 }
 
-void analysis_family(std::string& out, const std::string& name, const std::string& help,
+void analysis_family(metrics::Registry& r, const std::string& name, const std::string& help,
                      double stable, double canary) {
-  gauge_family(out, name, help);
-  out += name + "{role=\"stable\"} " + gauge_value(stable) + "\n";
-  out += name + "{role=\"canary\"} " + gauge_value(canary) + "\n";
+  auto& f = r.gauge(name, help, {"role"});
+  f.with({"stable"}).set(stable);
+  f.with({"canary"}).set(canary);
+}
+
+void single_gauge(metrics::Registry& r, const std::string& name, const std::string& help, double v) {
+  r.gauge(name, help).get().set(v);
 }
 }  // namespace
 
@@ -153,34 +147,34 @@ AdminResponse handle_admin_control(AdminControl& control, std::string_view metho
   return error_response(404, "not found", "not_found");
 }
 
-std::string rollout_metrics_text(const RolloutStatus& status) {
+void rollout_metrics(metrics::Registry& r, const RolloutStatus& status) {
   const RolloutState& s = status.state;
-  std::string out;
-  gauge_family(out, "r1_gateway_rollout_phase", "Rollout phase (1 for the current one).");
+  auto& phase = r.gauge("r1_gateway_rollout_phase", "Rollout phase (1 for the current one).", {"phase"});
   for (int p = static_cast<int>(RolloutPhase::kIdle); p <= static_cast<int>(RolloutPhase::kAborted); ++p) {
-    const auto phase = static_cast<RolloutPhase>(p);
-    out += std::string("r1_gateway_rollout_phase{phase=\"") + rollout_phase_name(phase) + "\"} " +
-           (phase == s.phase ? "1" : "0") + "\n";
+    const auto each = static_cast<RolloutPhase>(p);
+    phase.with({rollout_phase_name(each)}).set(each == s.phase ? 1 : 0);
   }
-  gauge_family(out, "r1_gateway_rollout_phase_seconds", "Seconds since the rollout entered its current phase.");
-  out += "r1_gateway_rollout_phase_seconds " +
-         gauge_value(std::chrono::duration<double>(s.phase_elapsed).count()) + "\n";
-  analysis_family(out, "r1_gateway_rollout_analysis_requests", "Requests counted by the canary analysis.",
+  single_gauge(r, "r1_gateway_rollout_phase_seconds", "Seconds since the rollout entered its current phase.",
+               std::chrono::duration<double>(s.phase_elapsed).count());
+  analysis_family(r, "r1_gateway_rollout_analysis_requests", "Requests counted by the canary analysis.",
                   static_cast<double>(s.stable_stats.requests), static_cast<double>(s.canary_stats.requests));
-  analysis_family(out, "r1_gateway_rollout_analysis_error_ratio", "Error ratio seen by the canary analysis.",
+  analysis_family(r, "r1_gateway_rollout_analysis_error_ratio", "Error ratio seen by the canary analysis.",
                   s.stable_stats.error_rate(), s.canary_stats.error_rate());
-  analysis_family(out, "r1_gateway_rollout_analysis_p99_seconds", "p99 latency seen by the canary analysis.",
+  analysis_family(r, "r1_gateway_rollout_analysis_p99_seconds", "p99 latency seen by the canary analysis.",
                   s.stable_stats.p99_ms() / 1000.0, s.canary_stats.p99_ms() / 1000.0);
-  gauge_family(out, "r1_gateway_rollout_analysis_max_error_ratio_delta",
-               "Largest canary minus stable error ratio the analysis passes.");
-  out += "r1_gateway_rollout_analysis_max_error_ratio_delta " + gauge_value(s.spec.max_error_rate_delta) + "\n";
-  gauge_family(out, "r1_gateway_rollout_analysis_max_p99_ratio",
-               "Largest canary over stable p99 latency ratio the analysis passes.");
-  out += "r1_gateway_rollout_analysis_max_p99_ratio " + gauge_value(s.spec.max_p99_ratio) + "\n";
-  gauge_family(out, "r1_gateway_rollout_canary_failing",
-               "1 while the canary fails its analysis criteria with enough volume (a rollback is coming).");
-  out += std::string("r1_gateway_rollout_canary_failing ") + (canary_failing(s) ? "1" : "0") + "\n";
-  return out;
+  single_gauge(r, "r1_gateway_rollout_analysis_max_error_ratio_delta",
+               "Largest canary minus stable error ratio the analysis passes.", s.spec.max_error_rate_delta);
+  single_gauge(r, "r1_gateway_rollout_analysis_max_p99_ratio",
+               "Largest canary over stable p99 latency ratio the analysis passes.", s.spec.max_p99_ratio);
+  single_gauge(r, "r1_gateway_rollout_canary_failing",
+               "1 while the canary fails its analysis criteria with enough volume (a rollback is coming).",
+               canary_failing(s) ? 1 : 0);
+}
+
+std::string rollout_metrics_text(const RolloutStatus& status) {
+  metrics::Registry r;
+  rollout_metrics(r, status);
+  return r.expose();
 }
 
 }  // namespace r1::gateway

@@ -1,24 +1,25 @@
-// Gateway proxy counters (Prometheus text) and the retry budget.
+// Gateway proxy metrics and the retry budget.
 //
-// ProxyMetrics: upstream requests by version and HTTP code (0 = no answer),
-// retries, continuations, requests in flight, and the latency the gateway
-// adds before a request reaches a worker (pick + connect + send).
+// ProxyMetrics: client requests and responses, upstream requests by version
+// and HTTP code (0 = no answer), retries, continuations, the wait queue,
+// and the latency the gateway adds before a request reaches a worker (pick
+// + connect + send); families of the one metrics registry (src/metrics).
 // RetryBudget: a retry (or continuation) may start while retries in flight
 // < max(min_retries, budget_percent% of active requests).
 //
-// Thread contract: all methods are safe from any thread (atomics + a mutex).
+// Thread contract: all methods are safe from any thread (atomics; the
+// registry's family mutexes).
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <utility>
 
 #include "core/clock.h"
 #include "gateway/config/config.h"
+#include "metrics/registry.h"
 
 namespace r1::gateway {
 
@@ -53,20 +54,24 @@ struct ProxyCounters {
 
 class ProxyMetrics {
  public:
-  void count_request() { requests_.fetch_add(1); }
-  void count_retry() { retries_.fetch_add(1); }
-  void count_continuation() { continuations_.fetch_add(1); }
-  void count_budget_exhausted() { budget_exhausted_.fetch_add(1); }
-  void count_no_upstream() { no_upstream_.fetch_add(1); }
-  void count_queued() { queued_.fetch_add(1); }
-  void count_queue_timeout() { queue_timeouts_.fetch_add(1); }
-  void set_waiting(int64_t n) { waiting_.store(n); }
+  ProxyMetrics();
+  ProxyMetrics(const ProxyMetrics&) = delete;
+  ProxyMetrics& operator=(const ProxyMetrics&) = delete;
+
+  void count_request() { requests_.inc(); }
+  void count_retry() { retries_.inc(); }
+  void count_continuation() { continuations_.inc(); }
+  void count_budget_exhausted() { budget_exhausted_.inc(); }
+  void count_no_upstream() { no_upstream_.inc(); }
+  void count_queued() { queued_.inc(); }
+  void count_queue_timeout() { queue_timeouts_.inc(); }
+  void set_waiting(int64_t n) { waiting_.set(static_cast<double>(n)); }
   // The status the gateway answered a client with (once per request, when
   // the response head is written).
   void count_response(int code);
   // A stream that broke after its head and could not be resumed: the
   // client got an error event inside a 200.
-  void count_stream_failure() { stream_failures_.fetch_add(1); }
+  void count_stream_failure() { stream_failures_.inc(); }
   // code 0: no HTTP answer (connect failure, reset, timeout).
   void count_upstream(const std::string& version, int code);
   void observe_added_latency(SteadyClock::duration d);
@@ -75,20 +80,22 @@ class ProxyMetrics {
   std::map<std::pair<std::string, int>, int64_t> upstream_counts() const;
   std::map<int, int64_t> response_counts() const;
   // Prometheus text exposition of everything above.
-  std::string render() const;
+  std::string render() const { return registry_.expose(); }
 
  private:
-  static constexpr std::array<double, 8> kBuckets = {0.0005, 0.001, 0.0025, 0.005,
-                                                     0.01,   0.025, 0.05,   0.1};
-  std::atomic<int64_t> requests_ = 0, retries_ = 0, continuations_ = 0;
-  std::atomic<int64_t> budget_exhausted_ = 0, no_upstream_ = 0;
-  std::atomic<int64_t> queued_ = 0, queue_timeouts_ = 0, waiting_ = 0, stream_failures_ = 0;
-  std::map<int, int64_t> responses_;  // under mu_
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, int64_t> upstream_;
-  std::array<int64_t, kBuckets.size()> bucket_counts_{};
-  int64_t latency_count_ = 0;
-  double latency_sum_ = 0;
+  metrics::Registry registry_;
+  metrics::Counter& requests_;
+  metrics::Counter& retries_;
+  metrics::Counter& continuations_;
+  metrics::Counter& budget_exhausted_;
+  metrics::Counter& no_upstream_;
+  metrics::Counter& queued_;
+  metrics::Counter& queue_timeouts_;
+  metrics::Gauge& waiting_;
+  metrics::Counter& stream_failures_;
+  metrics::Family<metrics::Counter>& responses_;  // {code}
+  metrics::Family<metrics::Counter>& upstream_;   // {version, code}
+  metrics::Histogram& added_latency_;
 };
 
 }  // namespace r1::gateway

@@ -1,5 +1,5 @@
 // The metrics registry and its Prometheus text exposition (format 0.0.4).
-#include "server/metrics.h"
+#include "metrics/registry.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-namespace r1::server::metrics {
+namespace r1::metrics {
 namespace {
 
 TEST(Metrics, CounterGaugeHistogramExposition) {
@@ -67,4 +67,4 @@ TEST(Metrics, FormatValue) {
 }
 
 }  // namespace
-}  // namespace r1::server::metrics
+}  // namespace r1::metrics

@@ -16,9 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/process_stats.h"
-
-namespace r1::server::metrics {
+namespace r1::metrics {
 
 class Counter {
  public:
@@ -77,6 +75,9 @@ class Family {
 
   const std::string& name() const { return name_; }
   void expose(std::string& out) const;
+  // Every child's label values and value (a histogram's: its count), in
+  // label order.
+  std::vector<std::pair<std::vector<std::string>, double>> values() const;
 
  private:
   std::string name_;
@@ -112,13 +113,8 @@ class Registry {
   std::vector<std::pair<Type, size_t>> order_;
 };
 
-// /proc/self figures for the process_* families (src/core/process_stats.h).
-using r1::available_cpu_cores;
-using r1::ProcessStats;
-using r1::read_process_stats;
-
 // Escaping and number formatting of the text format.
 std::string escape_label_value(const std::string& v);
 std::string format_value(double v);
 
-}  // namespace r1::server::metrics
+}  // namespace r1::metrics

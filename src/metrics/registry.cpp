@@ -1,4 +1,4 @@
-#include "server/metrics.h"
+#include "metrics/registry.h"
 
 #include <fmt/format.h>
 #include <sched.h>
@@ -16,7 +16,7 @@
 
 #include "core/check.h"
 
-namespace r1::server::metrics {
+namespace r1::metrics {
 namespace {
 
 bool valid_name(const std::string& name) {
@@ -186,6 +186,20 @@ void Family<M>::expose(std::string& out) const {
   }
 }
 
+template <typename M>
+std::vector<std::pair<std::vector<std::string>, double>> Family<M>::values() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::vector<std::string>, double>> out;
+  for (const auto& [labels, child] : children_) {
+    if constexpr (std::is_same_v<M, Histogram>) {
+      out.emplace_back(labels, static_cast<double>(child->count()));
+    } else {
+      out.emplace_back(labels, child->value());
+    }
+  }
+  return out;
+}
+
 template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;
@@ -238,4 +252,4 @@ std::string Registry::expose() const {
   return out;
 }
 
-}  // namespace r1::server::metrics
+}  // namespace r1::metrics
