@@ -17,6 +17,10 @@
 // each K/V row is read once per group; few pairs with long contexts (decode)
 // split their chunks across the threads instead.
 //
+// Workspace: scratch.attention, laid out as AttentionScratch (transformer.h)
+// says; once it has grown to the longest context and the widest batch so
+// far, a call allocates nothing.
+//
 // Thread contract: called by forward() only; splits work across the pool and
 // returns when all is done. Reads the caches, writes `out` and the scratch.
 #pragma once

@@ -26,12 +26,30 @@ Scratch::Scratch(const ModelConfig& c, int64_t max_batch_tokens) : max_batch(max
   up.resize(n * c.n_ff);
 }
 
-void Scratch::reserve_attention(int n_threads, int64_t n_ctx, int64_t head_dim) {
-  score_stride = std::max(score_stride, n_ctx);
-  const auto n_scores = static_cast<size_t>(n_threads * score_stride);
-  if (scores.size() < n_scores) scores.resize(n_scores);
-  const auto n_q16 = static_cast<size_t>(n_threads * head_dim);
-  if (q16.size() < n_q16) q16.resize(n_q16);
+namespace {
+
+// v.size() >= n, never smaller than before.
+template <typename T>
+void grow(std::vector<T>& v, int64_t n) {
+  if (v.size() < static_cast<size_t>(n)) v.resize(static_cast<size_t>(n));
+}
+
+}  // namespace
+
+void AttentionScratch::reserve(const AttentionDims& d) {
+  const int64_t heads = d.n_slots * d.group;  // the slots' query heads, slot by slot
+  grow(q16, heads * d.head_dim);
+  grow(scores, heads * d.max_chunks * kAttentionChunk);
+  grow(chunk_max, heads * d.max_chunks);
+  grow(chunk_sum, heads * d.max_chunks);
+  grow(chunk_weight, heads * d.max_chunks);
+  grow(partial, heads * d.max_chunks * d.head_dim);
+  grow(weights, d.n_threads * d.group * kAttentionChunk);
+  grow(items, d.n_slots * d.max_chunks);
+  // (atomics cannot be moved: a new vector replaces the old one)
+  if (chunks_done.size() < static_cast<size_t>(d.n_slots)) {
+    chunks_done = std::vector<std::atomic<int64_t>>(static_cast<size_t>(d.n_slots));
+  }
 }
 
 namespace {

@@ -13,6 +13,7 @@
 // ForwardContext (pool, scratch) is used by one forward() at a time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -34,6 +35,37 @@ struct BatchEntry {
   bool want_logits = false;    // write a row of logits for this token
 };
 
+// The sizes of one attend() call's workspace (attention.cpp fills them in).
+struct AttentionDims {
+  int64_t n_threads = 1;   // pool threads (1 without a pool)
+  int64_t n_slots = 1;     // softmax slots: n_threads, or one per (token, kv head) pair in split mode
+  int64_t group = 1;       // query heads per kv head
+  int64_t head_dim = 0;
+  int64_t max_chunks = 1;  // kAttentionChunk-position chunks of the longest context
+};
+
+// The attention workspace of Scratch; attention.h describes the algorithm.
+// A slot holds the softmax of one (token, kv head) pair, all query heads of
+// its GQA group together: one slot per thread (whole mode: a thread takes
+// whole pairs) or per pair (split mode: the chunks of a few long pairs are
+// spread over the threads). Shapes are in the AttentionDims of the current
+// call, with stride = max_chunks * kAttentionChunk; reserve() grows the
+// buffers to them (never shrinks), so after the longest context and the
+// widest batch so far attend() allocates nothing.
+struct AttentionScratch {
+  std::vector<uint16_t> q16;          // [n_slots][group][head_dim]    the fp16 query
+  std::vector<float> scores;          // [n_slots][group][stride]      s_j, then exp(s_j - m_c)
+  std::vector<float> chunk_max;       // [n_slots][group][max_chunks]  m_c
+  std::vector<double> chunk_sum;      // [n_slots][group][max_chunks]  l_c = sum_j exp(s_j - m_c)
+  std::vector<float> chunk_weight;    // [n_slots][group][max_chunks]  exp(m_c - M) / L
+  std::vector<float> partial;         // [n_slots][max_chunks][group][head_dim]  each chunk's weighted V sum
+  std::vector<float> weights;         // [n_threads][group][kAttentionChunk]  fp16-rounded weights, one chunk
+  std::vector<int64_t> items;         // [n_slots * max_chunks]  split mode: pair * max_chunks + chunk, in order
+  std::vector<std::atomic<int64_t>> chunks_done;  // [n_slots]  split mode: each pair's chunks finished
+
+  void reserve(const AttentionDims& dims);
+};
+
 // Activation buffers of one forward pass, sized for max_batch tokens and
 // reused. n = tokens in the current chunk (<= max_batch).
 struct Scratch {
@@ -49,14 +81,7 @@ struct Scratch {
   std::vector<float> proj;   // [n, n_embd]  output of attn_output / ffn_down
   std::vector<float> gate;   // [n, n_ff]    then silu(gate) * up, in place
   std::vector<float> up;     // [n, n_ff]
-  // Attention workspace (attention.cpp lays it out: per-thread or per
-  // (token, kv head) scores, chunk sums and partial outputs, fp16 queries).
-  // Grown by reserve_attention() before use, never shrunk.
-  int64_t score_stride = 0;
-  std::vector<float> scores;      // at least [n_threads, score_stride]
-  std::vector<uint16_t> q16;      // at least [n_threads, head_dim]
-
-  void reserve_attention(int n_threads, int64_t n_ctx, int64_t head_dim);
+  AttentionScratch attention;  // attend()'s workspace, grown on first use
 };
 
 struct ForwardContext {
