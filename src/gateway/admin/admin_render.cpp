@@ -12,6 +12,7 @@
 #include <limits>
 #include <sstream>
 
+#include "gateway/config/replica_id.h"
 #include "gateway/admin/admin.h"
 #include "metrics/process.h"
 #include "metrics/registry.h"
@@ -116,12 +117,9 @@ void supervisor_metrics(metrics::Registry& r, const Supervisor& supervisor,
 // "127.0.0.1:PORT" of a replica Prometheus can scrape: a static endpoint,
 // or a supervised worker with a live process; empty when there is none.
 std::string scrape_address(const AdminSources& s, const PoolConfig& pool, const std::string& id) {
-  const size_t slash = id.rfind('/');
-  const std::string index = slash == std::string::npos ? "" : id.substr(slash + 1);
   if (!pool.endpoints.empty()) {
-    const bool numeric = !index.empty() && index.size() < 6 &&
-                         std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
-    const size_t i = numeric ? std::stoul(index) : pool.endpoints.size();
+    const std::optional<ReplicaId> r = ReplicaId::parse(id);
+    const size_t i = r ? static_cast<size_t>(r->index) : pool.endpoints.size();
     return i < pool.endpoints.size() ? pool.endpoints[i] : "";
   }
   if (s.supervisor == nullptr) return "";
@@ -178,10 +176,10 @@ std::string admin_targets_json(const AdminSources& s) {
       if (r.version != p.name) continue;
       const std::string address = scrape_address(s, p, r.id);
       if (address.empty()) continue;
-      const size_t slash = r.id.rfind('/');
+      const std::optional<ReplicaId> id = ReplicaId::parse(r.id);
       Json labels = {{"pool", p.name},
                      {"replica", r.id},
-                     {"replica_index", slash == std::string::npos ? "" : r.id.substr(slash + 1)},
+                     {"replica_index", id ? std::to_string(id->index) : ""},
                      {"role", pool_role_name(p.role)}};
       groups.push_back({{"targets", Json::array({address})}, {"labels", labels}});
     }

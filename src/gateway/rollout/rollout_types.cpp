@@ -1,3 +1,4 @@
+#include "gateway/config/replica_id.h"
 #include "gateway/rollout/rollout_types.h"
 
 #include <algorithm>
@@ -100,7 +101,7 @@ double VersionStats::p99_ms() const {
 }
 
 std::string rollout_replica_id(const std::string& version, int index) {
-  return version + "/" + std::to_string(index);
+  return ReplicaId{version, index}.to_string();
 }
 
 }  // namespace r1::gateway

@@ -1,3 +1,4 @@
+#include "gateway/config/replica_id.h"
 #include "gateway/runtime/gateway_pools.h"
 
 #include <algorithm>
@@ -13,7 +14,7 @@ namespace {
 
 constexpr Duration kDrainPoll{20};
 
-std::string replica_id(const std::string& pool, int index) { return pool + "/" + std::to_string(index); }
+std::string replica_id(const std::string& pool, int index) { return ReplicaId{pool, index}.to_string(); }
 
 }  // namespace
 
@@ -195,7 +196,9 @@ void PoolSet::roll_job(const PoolConfig& old_config, const PoolConfig& next) {
   const std::string& name = next.name;
   const std::vector<std::string> ids = replica_ids(name);
   std::vector<int> old_indices;
-  for (const std::string& id : ids) old_indices.push_back(std::stoi(id.substr(id.rfind('/') + 1)));
+  for (const std::string& id : ids) {
+    if (const auto r = ReplicaId::parse(id)) old_indices.push_back(r->index);
+  }
   const int surge = old_indices.empty() ? 0 : old_indices.back() + 1;  // replica_ids is ordered
   log::info("gateway: reload: pool {}: rolling {} replicas onto the new model/args (surge {})", name,
             old_indices.size(), replica_id(name, surge));
@@ -239,12 +242,11 @@ void PoolSet::remove_replica(const std::string& id) {
   bool managed = true;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    const size_t slash = id.rfind('/');
-    if (slash == std::string::npos) return;
-    auto it = live_.find(id.substr(0, slash));
+    const std::optional<ReplicaId> r = ReplicaId::parse(id);
+    if (!r) return;
+    auto it = live_.find(r->pool);
     if (it == live_.end()) return;
-    const int index = std::stoi(id.substr(slash + 1));
-    if (it->second.indices.erase(index) == 0) return;
+    if (it->second.indices.erase(r->index) == 0) return;
     it->second.config.replicas = static_cast<int>(it->second.indices.size());
     managed = it->second.config.endpoints.empty() && it->second.config.dns.empty();
     unroutable_.insert(id);
@@ -270,9 +272,9 @@ void PoolSet::remove_job(const std::string& id, bool managed) {
   log::info("gateway: replica {} removed", id);
   std::lock_guard<std::mutex> lock(mu_);
   // Re-added meanwhile (same id, queued after us): keep its routability.
-  const size_t slash = id.rfind('/');
-  auto it = live_.find(id.substr(0, slash));
-  if (it == live_.end() || it->second.indices.count(std::stoi(id.substr(slash + 1))) == 0) unroutable_.erase(id);
+  const std::optional<ReplicaId> r = ReplicaId::parse(id);
+  auto it = r ? live_.find(r->pool) : live_.end();
+  if (it == live_.end() || it->second.indices.count(r->index) == 0) unroutable_.erase(id);
 }
 
 void PoolSet::set_routable(const std::string& id, bool routable) {
@@ -336,9 +338,9 @@ int PoolSet::in_flight(const std::string& id) const {
 }
 
 std::optional<std::pair<std::string, int>> PoolSet::endpoint(const std::string& id) const {
-  const size_t slash = id.rfind('/');
-  if (slash == std::string::npos) return std::nullopt;
-  std::optional<PoolConfig> p = pool(id.substr(0, slash));
+  const std::optional<ReplicaId> r = ReplicaId::parse(id);
+  if (!r) return std::nullopt;
+  std::optional<PoolConfig> p = pool(r->pool);
   if (p && (!p->endpoints.empty() || !p->dns.empty())) {
     for (const StaticReplica& r : static_replicas(*p)) {
       if (r.replica.id == id) return std::make_pair(r.replica.host, r.replica.port);

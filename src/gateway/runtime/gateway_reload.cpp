@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "core/log.h"
+#include "gateway/config/replica_id.h"
 #include "gateway/runtime/gateway_runtime_impl.h"
 #include "gateway/rollout/rollout_state.h"
 
@@ -54,9 +55,10 @@ bool managed(const PoolConfig& p) { return p.endpoints.empty() && p.dns.empty();
 void resize_pool(PoolSet& pools, const PoolConfig& p) {
   std::set<int> have;
   for (const std::string& id : pools.replica_ids(p.name)) {
-    const int index = std::stoi(id.substr(id.rfind('/') + 1));
-    if (index >= p.replicas) pools.remove_replica(id);
-    else have.insert(index);
+    const std::optional<ReplicaId> r = ReplicaId::parse(id);
+    if (!r) continue;
+    if (r->index >= p.replicas) pools.remove_replica(id);
+    else have.insert(r->index);
   }
   for (int i = 0; i < p.replicas; ++i) {
     if (have.count(i) == 0) (void)pools.add_replica(p.name, i, true);

@@ -1,3 +1,4 @@
+#include "gateway/config/replica_id.h"
 #include "gateway/runtime/rollout_actions.h"
 
 #include <arpa/inet.h>
@@ -169,7 +170,8 @@ void PoolRolloutActions::rebalance(const std::string& version) {
 }
 
 void PoolRolloutActions::rebalance_for(const std::string& replica_id) {
-  std::string version = replica_id.substr(0, replica_id.rfind('/'));
+  const std::optional<ReplicaId> id = ReplicaId::parse(replica_id);
+  std::string version = id ? id->pool : replica_id;
   if (version == router_.stable()) {
     std::lock_guard<std::mutex> lock(mu_);
     version = partner_;

@@ -1,3 +1,4 @@
+#include "gateway/config/replica_id.h"
 #include "gateway/runtime/wiring.h"
 
 #include "core/check.h"
@@ -48,7 +49,7 @@ WorkerSpec worker_spec(const GatewayConfig& config, const PoolConfig& pool, int 
                        const std::string& self_exe) {
   const std::string binary = config.supervisor.binary.empty() ? self_exe : config.supervisor.binary;
   WorkerSpec spec;
-  spec.name = pool.name + "/" + std::to_string(index);
+  spec.name = ReplicaId{pool.name, index}.to_string();
   spec.argv = {binary, "serve", "--model", pool.model, "--host", "127.0.0.1"};
   if (config.test_mode) spec.argv.push_back("--test-mode");
   spec.argv.insert(spec.argv.end(), pool.args.begin(), pool.args.end());
@@ -73,7 +74,7 @@ std::vector<StaticReplica> static_replicas(const PoolConfig& pool) {
     if (pool.endpoints[i].empty()) continue;  // a dns pool's vacated slot
     Result<StaticEndpoint> e = parse_endpoint(pool.endpoints[i], pool.name + ".endpoints");
     CHECK(e.ok()) << "endpoints are validated by the config: " << pool.endpoints[i];
-    out.push_back(StaticReplica{pool.name, ReplicaInfo{pool.name + "/" + std::to_string(i), e->host, e->port}});
+    out.push_back(StaticReplica{pool.name, ReplicaInfo{ReplicaId{pool.name, static_cast<int>(i)}.to_string(), e->host, e->port}});
   }
   return out;
 }
