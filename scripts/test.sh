@@ -20,8 +20,8 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 echo "== fuzz: gguf parser, request parser, cost inputs"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DR1_FUZZ=ON -DR1_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz server_fuzz tco_fuzz
-for target in gguf server tco; do
+cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz server_fuzz tco_fuzz url_fuzz
+for target in gguf server tco url; do
   echo "-- ${target}_fuzz"
   mkdir -p "build-fuzz/corpus/$target"
   if ! ./build-fuzz/tests/fuzz/${target}_fuzz -max_total_time="${R1_FUZZ_SECONDS:-45}" -rss_limit_mb=2048 \
