@@ -13,6 +13,7 @@
 
 #include "cmd_up.h"
 #include "common.h"
+#include "http/url.h"
 
 namespace r1::app {
 namespace {
@@ -29,16 +30,13 @@ struct Url {
   std::string port;
 };
 
+// "http://HOST:PORT", trailing slashes allowed.
 Result<Url> parse_url(const std::string& url) {
-  const std::string prefix = "http://";
-  if (url.rfind(prefix, 0) != 0) return make_error(ErrorCode::kInvalidArgument, "--admin: expected http://HOST:PORT, got '" + url + "'");
-  std::string rest = url.substr(prefix.size());
-  while (!rest.empty() && rest.back() == '/') rest.pop_back();
-  const size_t colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size() || rest.find('/') != std::string::npos) {
+  const Result<r1::http::Url> u = r1::http::parse_url(url);
+  if (!u.ok() || u->scheme != "http" || !u->has_port || u->target.find_first_not_of('/') != std::string::npos) {
     return make_error(ErrorCode::kInvalidArgument, "--admin: expected http://HOST:PORT, got '" + url + "'");
   }
-  return Url{rest.substr(0, colon), rest.substr(colon + 1)};
+  return Url{u->host, std::to_string(u->port)};
 }
 
 struct Answer {

@@ -1,7 +1,8 @@
 #include "loadgen/load_config.h"
 
-#include <charconv>
 #include <cmath>
+
+#include "http/url.h"
 
 namespace r1::loadgen {
 
@@ -11,55 +12,19 @@ Error bad(const std::string& option, const std::string& message) {
   return make_error(ErrorCode::kInvalidArgument, option + ": " + message);
 }
 
-Result<uint16_t> parse_port(std::string_view text, std::string_view url) {
-  unsigned value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value == 0 ||
-      value > 65535) {
-    return bad("--url", "bad port in '" + std::string(url) + "'");
-  }
-  return static_cast<uint16_t>(value);
-}
-
 }  // namespace
 
 Result<Url> parse_url(std::string_view text) {
-  constexpr std::string_view kHttp = "http://";
   if (text.starts_with("https://")) {
     return make_error(ErrorCode::kUnsupported, "--url: https is not supported; use http://");
   }
-  if (!text.starts_with(kHttp)) return bad("--url", "expected http://host[:port]");
-  std::string_view rest = text.substr(kHttp.size());
-  const size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  Url url;
-  if (slash != std::string_view::npos) url.base_path = std::string(rest.substr(slash));
+  if (!text.starts_with("http://")) return bad("--url", "expected http://host[:port]");
+  Result<http::Url> parsed = http::parse_url(text);
+  if (!parsed.ok()) return bad("--url", parsed.error().message);
+  Url url{parsed->host, parsed->port, parsed->target};
   while (!url.base_path.empty() && url.base_path.back() == '/') url.base_path.pop_back();
-  if (url.base_path.find_first_of("?# \r\n") != std::string::npos) {
-    return bad("--url", "the path may not hold a query, fragment or space");
-  }
-  std::string_view port_text;
-  if (authority.starts_with("[")) {
-    const size_t close = authority.find(']');
-    if (close == std::string_view::npos) return bad("--url", "unclosed '[' in host");
-    url.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty() && !after.starts_with(":")) return bad("--url", "junk after ']'");
-    if (!after.empty()) port_text = after.substr(1);
-    if (!after.empty() && port_text.empty()) return bad("--url", "empty port");
-  } else {
-    const size_t colon = authority.find(':');
-    url.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return bad("--url", "empty port");
-    }
-  }
-  if (url.host.empty() || url.host.find_first_of("@ \r\n") != std::string::npos) {
-    return bad("--url", "bad host in '" + std::string(text) + "'");
-  }
-  if (!port_text.empty()) {
-    R1_ASSIGN_OR_RETURN(url.port, parse_port(port_text, text));
+  if (url.base_path.find_first_of("?#") != std::string::npos) {
+    return bad("--url", "the path may not hold a query or fragment");
   }
   return url;
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/yaml_section.h"
+#include "http/url.h"
 
 namespace r1::gateway {
 namespace {
@@ -262,48 +263,23 @@ Status validate(const GatewayConfig& c, bool require_model) {
   return Status();
 }
 
-namespace {
-
-bool numeric_ipv4(const std::string& host) {
-  int dots = 0;
-  for (char ch : host) {
-    if (ch == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(ch))) return false;
-  }
-  return dots == 3;
-}
-
-// RFC 1123 host name: labels of letters, digits and '-', dot-separated.
-bool dns_name(const std::string& host) {
-  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') return false;
-  for (char ch : host) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '.') return false;
-  }
-  return host.find("..") == std::string::npos;
-}
-
-}  // namespace
-
 Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& key, bool allow_names) {
   const std::string t(text);
   const char* expected = allow_names ? "expected 'NAME:PORT'" : "expected 'IPV4:PORT'";
-  const size_t colon = t.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == t.size()) {
+  const Result<http::Authority> a = http::split_authority(text);
+  if (!a.ok() || a->host.empty() || a->port.empty()) {
     return config_error(key, std::string(expected) + ", got '" + t + "'");
   }
   StaticEndpoint e;
-  e.host = t.substr(0, colon);
-  if (allow_names ? !dns_name(e.host) : !numeric_ipv4(e.host)) {
+  e.host = std::string(a->host);
+  if (allow_names ? !http::is_dns_name(e.host) : !http::is_numeric_ipv4(e.host)) {
     return config_error(key, std::string(allow_names ? "host must be a DNS name or IPv4 address"
                                                      : "host must be a numeric IPv4 address") +
                                  ", got '" + e.host + "'");
   }
-  const std::string port = t.substr(colon + 1);
-  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
-    return config_error(key, "bad port '" + port + "'");
-  }
-  e.port = std::stoi(port);
-  if (e.port < 1 || e.port > 65535) return config_error(key, "port must be 1..65535, got " + port);
+  const Result<uint16_t> port = http::parse_port(a->port);
+  if (!port.ok()) return config_error(key, port.error().message);
+  e.port = *port;
   return e;
 }
 
