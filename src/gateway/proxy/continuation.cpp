@@ -79,64 +79,55 @@ PreparedRequest prepare_request(std::string_view target, std::string_view body,
   return p;
 }
 
-std::optional<std::string> SseSplitter::next() {
-  size_t end = std::string::npos, len = 0;
-  const size_t lf = buffer_.find("\n\n"), crlf = buffer_.find("\r\n\r\n");
-  if (lf != std::string::npos && (crlf == std::string::npos || lf < crlf)) {
-    end = lf, len = 2;
-  } else if (crlf != std::string::npos) {
-    end = crlf, len = 4;
-  }
-  if (end == std::string::npos) return std::nullopt;
-  std::string event = buffer_.substr(0, end + len);
-  buffer_.erase(0, end + len);
-  return event;
+void SseSplitter::feed(std::string_view bytes) {
+  if (next_ == events_.size()) events_.clear(), next_ = 0;
+  reader_.feed(bytes, events_);
 }
 
-std::string sse_data(std::string_view event) {
-  std::string data;
-  size_t pos = 0;
-  while (pos < event.size()) {
-    size_t eol = event.find('\n', pos);
-    if (eol == std::string_view::npos) eol = event.size();
-    std::string_view line = event.substr(pos, eol - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.substr(0, 5) == "data:") {
-      line.remove_prefix(5);
-      if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
-      if (!data.empty()) data += '\n';
-      data += line;
-    }
-    pos = eol + 1;
-  }
-  return data;
+std::optional<http::SseEvent> SseSplitter::next_event() {
+  if (next_ == events_.size()) return std::nullopt;
+  return std::move(events_[next_++]);
+}
+
+std::optional<std::string> SseSplitter::next() {
+  std::optional<http::SseEvent> e = next_event();
+  if (!e) return std::nullopt;
+  return std::move(e->raw);
 }
 
 StreamTracker::StreamTracker(const PreparedRequest& request)
     : track_(request.resumable), keep_ids_(request.client_wants_ids) {}
 
 std::string StreamTracker::on_event(std::string_view event) {
+  http::SseEvent parsed;
+  parsed.data = sse_data(event);
+  parsed.has_data = !parsed.data.empty();
+  parsed.raw = std::string(event);
+  return on_event(parsed);
+}
+
+std::string StreamTracker::on_event(const http::SseEvent& event) {
   if (done_ || errored()) return "";
-  const std::string data = sse_data(event);
+  const std::string& data = event.data;
   if (data == "[DONE]") {
     done_ = true;
-    return std::string(event);
+    return event.raw;
   }
   if (data.empty() || !track_) {
     if (data.find("\"error\"") != std::string::npos && parse_json(data).contains("error")) {
-      error_ = std::string(event);
+      error_ = event.raw;
       return "";
     }
-    return std::string(event);
+    return event.raw;
   }
   return on_json(data);
 }
 
 std::string StreamTracker::on_json(std::string_view data) {
   Json chunk = parse_json(data);
-  if (!chunk.is_object()) return "data: " + std::string(data) + "\n\n";
+  if (!chunk.is_object()) return http::sse_frame(data);
   if (chunk.contains("error")) {
-    error_ = "data: " + std::string(data) + "\n\n";
+    error_ = http::sse_frame(data);
     return "";
   }
   bool has_ids = false;
@@ -161,7 +152,7 @@ std::string StreamTracker::on_json(std::string_view data) {
     if (role_only(chunk, text, has_ids)) return "";
     if (id != chunk.end() && !first_id_.empty()) *id = first_id_;
   }
-  return "data: " + dump(chunk) + "\n\n";
+  return http::sse_frame(dump(chunk));
 }
 
 void StreamTracker::begin_continuation() {

@@ -36,6 +36,8 @@
 #include <string_view>
 #include <vector>
 
+#include "http/sse.h"
+
 namespace r1::gateway {
 
 inline constexpr const char* kIncludeTokenIdsField = "r1_include_token_ids";
@@ -57,16 +59,21 @@ struct PreparedRequest {
 PreparedRequest prepare_request(std::string_view target, std::string_view body,
                                 std::string_view session_header);
 
-// Splits an SSE byte stream into whole events (terminated by a blank line).
+// Splits an SSE byte stream into whole events (http::SseReader, keeping
+// each event's bytes for relaying unchanged; no size limit).
 class SseSplitter {
  public:
-  void feed(std::string_view bytes) { buffer_.append(bytes); }
-  // The next complete event including its terminator, if any.
+  void feed(std::string_view bytes);
+  // The next complete event: its bytes, terminator included, if any.
   std::optional<std::string> next();
-  bool empty() const { return buffer_.empty(); }
+  // The next complete event, parsed (its `raw` holds the bytes), if any.
+  std::optional<http::SseEvent> next_event();
+  bool empty() const { return next_ == events_.size() && !reader_.buffered(); }
 
  private:
-  std::string buffer_;
+  http::SseReader reader_{http::SseReaderOptions{http::kNoSseLimit, /*keep_raw=*/true}};
+  std::vector<http::SseEvent> events_;
+  size_t next_ = 0;  // the first of events_ not handed out
 };
 
 class StreamTracker {
@@ -75,7 +82,8 @@ class StreamTracker {
 
   // One upstream event in, the bytes to relay to the client out ("" = drop).
   // After an error event nothing is relayed; error() holds it.
-  std::string on_event(std::string_view event);
+  std::string on_event(const http::SseEvent& event);
+  std::string on_event(std::string_view event);  // the event's bytes
 
   bool done() const { return done_; }            // [DONE] seen
   bool tracking() const { return track_; }       // token ids are being recorded
@@ -103,6 +111,6 @@ class StreamTracker {
 };
 
 // "data: {...}" payload of an event ("" when it has no data lines).
-std::string sse_data(std::string_view event);
+inline std::string sse_data(std::string_view event) { return http::sse_data_of(event); }
 
 }  // namespace r1::gateway

@@ -58,7 +58,7 @@ Awaitable<PumpResult> pump(Ctx& ctx, Upstream& up, StreamTracker& tracker, beast
     if (ec == http::error::need_buffer) ec = {};
     if (ec) break;
     splitter.feed(std::string_view(buf, sizeof(buf) - p.get().body().size));
-    while (auto event = splitter.next()) {
+    while (auto event = splitter.next_event()) {
       any_event = true;
       const std::string out = tracker.on_event(*event);
       if (tracker.errored()) co_return PumpResult{PumpKind::kFailed, RequestOutcome::kServerError};
@@ -96,7 +96,7 @@ Awaitable<std::unique_ptr<Upstream>> continue_stream(Ctx& ctx, RequestState& st,
 
 std::string give_up_event(const StreamTracker& tracker) {
   if (tracker.errored()) return tracker.error_event();
-  return "data: " + error_json("the stream broke and could not be resumed", "upstream_error") + "\n\n";
+  return r1::http::sse_frame(error_json("the stream broke and could not be resumed", "upstream_error"));
 }
 
 }  // namespace
