@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "http/key.h"
 #include "server/exchange.h"
 #include "server/openai_render.h"
 
@@ -20,14 +21,6 @@ std::string endpoint_label(const std::string& path) {
     if (path == known) return path;
   }
   return "other";
-}
-
-// Constant-time comparison of equal-length strings.
-bool same_key(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
 }
 
 int64_t unix_now() {
@@ -117,14 +110,7 @@ void Router::respond_error(Ctx& ctx, const ApiError& error) {
 }
 
 bool Router::authorized(const HttpRequest& request) const {
-  if (config_.api_keys.empty()) return true;
-  constexpr std::string_view kBearer = "Bearer ";
-  const std::string& a = request.authorization;
-  if (a.size() <= kBearer.size() || a.compare(0, kBearer.size(), kBearer) != 0) return false;
-  const std::string key = a.substr(kBearer.size());
-  bool ok = false;
-  for (const std::string& k : config_.api_keys) ok |= same_key(k, key);
-  return ok;
+  return config_.api_keys.empty() || http::bearer_matches(request.authorization, config_.api_keys);
 }
 
 std::string Router::cors_origin(const std::string& origin) const {
