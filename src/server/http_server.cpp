@@ -1,25 +1,21 @@
-// Beast transport: the listener and the I/O threads. Each accepted
-// connection becomes a Session (http_session.cpp) on its own strand.
+// Beast transport: the listener (http/listener.h) and the I/O threads. Each
+// accepted connection becomes a Session (http_session.cpp) on its own strand.
 #include "server/http_server.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
 
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "core/log.h"
+#include "http/listener.h"
 #include "server/http_session.h"
 
 namespace r1::server {
 namespace {
 
-namespace beast = boost::beast;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
@@ -27,68 +23,28 @@ using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
   Impl(const ServerConfig& c, std::shared_ptr<Backend> backend)
-      : config(c),
-        router(config, std::move(backend)),
-        ioc(config.threads),
-        acceptor(net::make_strand(ioc)),
-        accept_retry(acceptor.get_executor()) {}
+      : config(c), router(config, std::move(backend)), ioc(config.threads) {}
 
   Status listen();
-  void accept();
-  void accept_later(const beast::error_code& ec);
 
   const ServerConfig config;
   Router router;
   net::io_context ioc;
-  tcp::acceptor acceptor;
-  net::steady_timer accept_retry;  // after an accept error (say, out of fds)
-  int accept_errors = 0;
+  std::unique_ptr<http::Listener> listener;
   std::vector<std::thread> threads;
-  uint16_t port = 0;
   bool stopped = false;
   std::atomic<int> unflushed{0};  // answers whose bytes are not all written
 };
 
+// Each connection gets its own strand: config.threads I/O threads run them.
 Status HttpServer::Impl::listen() {
-  beast::error_code ec;
-  const std::string host = config.host == "localhost" ? "127.0.0.1" : config.host;
-  const net::ip::address address = net::ip::make_address(host, ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, "bad host '" + config.host + "': " + ec.message());
-  const tcp::endpoint endpoint(address, config.port);
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return make_error(ErrorCode::kIo, "cannot listen on " + config.host + ":" +
-                                          std::to_string(config.port) + ": " + ec.message());
-  }
-  port = acceptor.local_endpoint(ec).port();
+  http::ListenerOptions o;
+  o.host = config.host;
+  o.port = config.port;
+  o.strand_per_connection = true;
+  R1_ASSIGN_OR_RETURN(listener, http::Listener::open(ioc, o));
+  listener->start([this](tcp::socket socket) { start_session(std::move(socket), config, router, unflushed); });
   return Status::ok_status();
-}
-
-void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-    if (ec) return accept_later(ec);
-    socket.set_option(tcp::no_delay(true), ec);
-    start_session(std::move(socket), config, router, unflushed);
-    accept();
-  });
-}
-
-// An accept error (EMFILE, ENFILE, ENOBUFS...) would come back at once if
-// retried at once: log it (the first and every 100th) and retry in 50 ms,
-// while the connections already open go on.
-void HttpServer::Impl::accept_later(const beast::error_code& ec) {
-  if (accept_errors++ % 100 == 0) {
-    log::warn("accept failed ({} so far): {}; retrying in 50 ms", accept_errors, ec.message());
-  }
-  accept_retry.expires_after(std::chrono::milliseconds(50));
-  accept_retry.async_wait([this](beast::error_code wait_ec) {
-    if (wait_ec || !acceptor.is_open()) return;
-    accept();
-  });
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -101,7 +57,6 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerConfig& config
   if (!backend) return make_error(ErrorCode::kInvalidArgument, "no backend");
   auto impl = std::make_unique<Impl>(config, std::move(backend));
   R1_RETURN_IF_ERROR(impl->listen());
-  impl->accept();
   for (int i = 0; i < config.threads; ++i) {
     impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
   }
@@ -110,7 +65,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerConfig& config
 
 HttpServer::~HttpServer() { stop(); }
 
-uint16_t HttpServer::port() const { return impl_->port; }
+uint16_t HttpServer::port() const { return impl_->listener->port(); }
 
 void HttpServer::drain() { impl_->router.drain(); }
 
@@ -131,11 +86,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   while (impl_->unflushed.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
-  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
-    beast::error_code ec;
-    impl->acceptor.close(ec);
-    impl->accept_retry.cancel();
-  });
+  impl_->listener->close();
   impl_->ioc.stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();

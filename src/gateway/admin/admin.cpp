@@ -13,7 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <thread>
 
-#include "gateway/proxy/proxy_internal.h"
+#include "http/listener.h"
 
 namespace r1::gateway {
 namespace {
@@ -30,9 +30,8 @@ struct AdminServer::Impl {
   AdminOptions options;
   AdminSources sources;
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
-  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<r1::http::Listener> listener;
   std::thread thread;
-  uint16_t port = 0;
   bool stopped = false;
 };
 
@@ -62,24 +61,12 @@ net::awaitable<void> admin_session(AdminServer::Impl* impl, tcp::socket socket) 
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-net::awaitable<void> admin_accept(AdminServer::Impl* impl) {
-  for (;;) {
-    beast::error_code ec;
-    tcp::socket socket = co_await impl->acceptor->async_accept(redirect(ec));
-    if (ec == net::error::operation_aborted || !impl->acceptor->is_open()) co_return;
-    if (ec) continue;
-    net::co_spawn(*impl->ioc, admin_session(impl, std::move(socket)), net::detached);
-  }
-}
-
 }  // namespace
 
 Result<std::unique_ptr<AdminServer>> AdminServer::start(const AdminOptions& options,
                                                         AdminSources sources) {
   if (sources.router == nullptr) return make_error(ErrorCode::kInvalidArgument, "admin: no router");
-  beast::error_code ec;
-  const auto address = net::ip::make_address(options.host, ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, "admin: bad host '" + options.host + "'");
+  R1_ASSIGN_OR_RETURN(const net::ip::address address, r1::http::listen_address(options.host, "admin"));
   if (options.admin_key.empty() && !address.is_loopback()) {
     return make_error(ErrorCode::kInvalidArgument,
                       "admin: listening on " + options.host + " needs an admin key (or a loopback host)");
@@ -87,26 +74,26 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const AdminOptions& opti
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->sources = std::move(sources);
-  impl->acceptor = std::make_unique<tcp::acceptor>(*impl->ioc);
-  R1_RETURN_IF_ERROR(proxy_detail::listen_on(
-      *impl->acceptor, tcp::endpoint(address, static_cast<uint16_t>(options.port)), "admin"));
-  impl->port = impl->acceptor->local_endpoint().port();
-  net::co_spawn(*impl->ioc, admin_accept(impl.get()), net::detached);
+  R1_ASSIGN_OR_RETURN(impl->listener,
+                      r1::http::Listener::open(*impl->ioc, {"admin", options.host, static_cast<uint16_t>(options.port)}));
   Impl* raw = impl.get();
+  impl->listener->start([raw](tcp::socket socket) {
+    net::co_spawn(*raw->ioc, admin_session(raw, std::move(socket)), net::detached);
+  });
   impl->thread = std::thread([raw] { raw->ioc->run(); });
   return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));
 }
 
 AdminServer::AdminServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AdminServer::~AdminServer() { stop(); }
-uint16_t AdminServer::port() const { return impl_->port; }
+uint16_t AdminServer::port() const { return impl_->listener->port(); }
 
 void AdminServer::stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->ioc->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->acceptor.reset();
+  impl_->listener.reset();
   impl_->ioc.reset();
 }
 

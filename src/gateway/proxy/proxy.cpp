@@ -1,14 +1,14 @@
-// The proxy's client side: listener, keep-alive sessions, non-stream relay.
+// The proxy's client side: keep-alive sessions over the listener
+// (http/listener.h), non-stream relay.
 #include "gateway/proxy/proxy.h"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <optional>
 #include <thread>
 
-#include "core/log.h"
+#include "http/listener.h"
 #include "gateway/proxy/proxy_internal.h"
 #include "gateway/proxy/proxy_queue.h"
 
@@ -24,9 +24,8 @@ struct ProxyServer::Impl {
   ConnectionPool pool;
   WaitQueue queue{metrics};
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
-  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<r1::http::Listener> listener;
   std::thread thread;
-  uint16_t port = 0;
   bool stopped = false;
   Ctx ctx{options, router, metrics, budget, pool, queue};
 
@@ -130,29 +129,6 @@ Awaitable<void> session(Ctx& ctx, tcp::socket socket) {
   client.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
-// An accept error (EMFILE, ENFILE, ENOBUFS...) would come back at once if
-// retried at once: it is logged (the first and every 100th) and retried in
-// 50 ms, while the connections already open go on.
-Awaitable<void> accept_loop(ProxyServer::Impl* impl) {
-  int errors = 0;
-  net::steady_timer retry(impl->acceptor->get_executor());
-  for (;;) {
-    beast::error_code ec;
-    tcp::socket socket = co_await impl->acceptor->async_accept(redirect(ec));
-    if (ec == net::error::operation_aborted || !impl->acceptor->is_open()) co_return;
-    if (ec) {
-      if (errors++ % 100 == 0) log::warn("gateway accept failed ({} so far): {}; retrying in 50 ms", errors, ec.message());
-      retry.expires_after(std::chrono::milliseconds(50));
-      co_await retry.async_wait(redirect(ec));
-      continue;
-    }
-    // Small writes (SSE chunks, short answers) go out at once, not held by
-    // Nagle until the client's delayed ACK.
-    socket.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(*impl->ioc, session(impl->ctx, std::move(socket)), net::detached);
-  }
-}
-
 }  // namespace
 
 ProxyOptions proxy_options(const GatewayConfig& config) {
@@ -164,32 +140,15 @@ ProxyOptions proxy_options(const GatewayConfig& config) {
   return o;
 }
 
-Status proxy_detail::listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint,
-                              const std::string& what) {
-  beast::error_code ec;
-  acceptor.open(endpoint.protocol(), ec);
-  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(endpoint, ec);
-  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return make_error(ErrorCode::kIo, what + ": listen on " + endpoint.address().to_string() + ":" +
-                                          std::to_string(endpoint.port()) + ": " + ec.message());
-  }
-  return Status();
-}
-
 Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& options, Router& router,
                                                         ProxyMetrics& metrics) {
   auto impl = std::make_unique<Impl>(options, router, metrics);
-  beast::error_code ec;
-  const auto address = net::ip::make_address(options.host, ec);
-  if (ec) return make_error(ErrorCode::kInvalidArgument, "proxy: bad listen host '" + options.host + "'");
-  impl->acceptor = std::make_unique<tcp::acceptor>(*impl->ioc);
-  R1_RETURN_IF_ERROR(proxy_detail::listen_on(
-      *impl->acceptor, tcp::endpoint(address, static_cast<uint16_t>(options.port)), "proxy"));
-  impl->port = impl->acceptor->local_endpoint().port();
-  net::co_spawn(*impl->ioc, accept_loop(impl.get()), net::detached);
+  R1_ASSIGN_OR_RETURN(impl->listener,
+                      r1::http::Listener::open(*impl->ioc, {"proxy", options.host, static_cast<uint16_t>(options.port)}));
   Impl* raw = impl.get();
+  impl->listener->start([raw](tcp::socket socket) {
+    net::co_spawn(*raw->ioc, session(raw->ctx, std::move(socket)), net::detached);
+  });
   impl->thread = std::thread([raw] { raw->ioc->run(); });
   return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
 }
@@ -208,7 +167,7 @@ void ProxyServer::update_policies(const RetryConfig& retries, const StreamConfig
   });
 }
 
-uint16_t ProxyServer::port() const { return impl_->port; }
+uint16_t ProxyServer::port() const { return impl_->listener->port(); }
 
 void ProxyServer::stop() {
   if (impl_->stopped) return;
@@ -216,7 +175,7 @@ void ProxyServer::stop() {
   impl_->queue.close();
   impl_->ioc->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
-  impl_->acceptor.reset();
+  impl_->listener.reset();
   impl_->pool.clear();
   impl_->ioc.reset();  // destroys the suspended sessions with their sockets
 }

@@ -110,9 +110,4 @@ Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstrea
 bool is_hop_by_hop(beast::string_view name);
 std::string error_json(const std::string& message, const std::string& type);
 
-// Opens, binds (reuse_address) and listens on `endpoint`; the error names
-// `what` ("proxy", "admin") and the address. Shared by the proxy and admin
-// servers.
-Status listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, const std::string& what);
-
 }  // namespace r1::gateway::proxy_detail
