@@ -1,7 +1,7 @@
-// Prober: one health probe of one target. HttpProber is a minimal blocking
-// HTTP/1.1 client over POSIX sockets (GET <path>, Connection: close) that
-// only reads the status line, with one overall deadline covering connect,
-// send and receive.
+// Prober: one health probe of one target. HttpProber sends GET <path> with
+// http::blocking_request (http/client.h) and reads only the status line,
+// with the probe's timeout as the one deadline covering connect, send and
+// receive.
 //
 // Thread contract: HttpProber is stateless; probe() may run concurrently.
 #pragma once
