@@ -170,12 +170,27 @@ bool ChildProcess::reap(bool block) {
 
 int ChildProcess::wait_exit(Ms timeout) {
   if (pid_ <= 0) return -1;
-  return poll_until([&] { return reap(false); }, timeout) ? status_ : -1;
+  if (!poll_until([&] { return reap(false); }, timeout)) return -1;
+  await_stderr_eof();
+  return status_;
+}
+
+// After the exit, the reader thread may not have read the child's last
+// lines yet: wait (bounded: a grandchild may hold stderr open) for its EOF,
+// so log() holds everything the child wrote.
+void ChildProcess::await_stderr_eof() {
+  if (!reader_.joinable()) return;
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, kEofAfterExit, [&] { return eof_; });
 }
 
 bool ChildProcess::exited() { return reap(false); }
 
-int ChildProcess::wait() { return reap(true) ? status_ : -1; }
+int ChildProcess::wait() {
+  if (!reap(true)) return -1;
+  await_stderr_eof();
+  return status_;
+}
 
 int run_command(const std::vector<std::string>& argv) {
   ChildProcess child(argv, {.capture_stderr = false});

@@ -59,8 +59,9 @@ class ChildProcess {
 
   // kill(pid, sig) while the child is not reaped.
   void send_signal(int sig) const;
-  // The exit status once the child ended (again on later calls); -1 on
-  // timeout; -2 if a signal ended it.
+  // The exit status once the child ended (again on later calls), with its
+  // stderr read to the end (log() complete); -1 on timeout; -2 if a signal
+  // ended it.
   int wait_exit(std::chrono::milliseconds timeout);
   // Reaps the child if it ended (no waiting); true once it did.
   bool exited();
@@ -69,6 +70,7 @@ class ChildProcess {
 
  private:
   bool reap(bool block);  // true once reaped; status_ then holds the result
+  void await_stderr_eof();
   void read_stderr(int fd, int stop_fd);
 
   pid_t pid_ = -1;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "gateway/config/replica_id.h"
+#include "http/key.h"
 #include "gateway/admin/admin.h"
 #include "metrics/process.h"
 #include "metrics/registry.h"
@@ -196,7 +197,7 @@ AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& opti
 AdminResponse handle_admin(const AdminSources& sources, const AdminOptions& options,
                            std::string_view method, std::string_view target,
                            std::string_view authorization, std::string_view body) {
-  if (!options.admin_key.empty() && authorization != "Bearer " + options.admin_key) {
+  if (!options.admin_key.empty() && !http::bearer_matches(authorization, options.admin_key)) {
     return {401, "application/json", R"({"error":{"message":"admin key required","type":"unauthorized"}})"};
   }
   const std::string_view path = target.substr(0, target.find('?'));
