@@ -1,11 +1,6 @@
 #include "http/listener.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
 
@@ -33,36 +28,32 @@ Result<net::ip::address> listen_address(const std::string& host, const std::stri
   return address;
 }
 
-struct Listener::Loop {
-  static net::awaitable<void> run(Listener* self);
-};
-
-net::awaitable<void> Listener::Loop::run(Listener* self) {
-  int errors = 0;
-  net::steady_timer retry(self->strand_);
-  for (;;) {
-    error_code ec;
-    tcp::socket socket = co_await self->acceptor_.async_accept(
-        self->peer_executor(), net::redirect_error(net::use_awaitable, ec));
-    if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) co_return;
-    if (ec) {
-      if (errors++ % kAcceptLogEvery == 0) {
-        log::warn("{}accept failed ({} so far): {}; retrying in 50 ms", self->log_prefix(), errors, ec.message());
-      }
-      retry.expires_after(kAcceptRetry);
-      co_await retry.async_wait(net::redirect_error(net::use_awaitable, ec));
-      if (!self->acceptor_.is_open()) co_return;
-      continue;
-    }
+void Listener::accept() {
+  acceptor_.async_accept(peer_executor(), [this](error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) return accept_later(ec);
     // Small writes (SSE chunks, short answers) go out at once, not held by
     // Nagle until the client's delayed ACK.
     socket.set_option(tcp::no_delay(true), ec);
-    self->on_accept_(std::move(socket));
+    on_accept_(std::move(socket));
+    accept();
+  });
+}
+
+void Listener::accept_later(const error_code& ec) {
+  if (accept_errors_++ % kAcceptLogEvery == 0) {
+    log::warn("{}accept failed ({} so far): {}; retrying in 50 ms", prefix(options_.what), accept_errors_,
+              ec.message());
   }
+  retry_.expires_after(kAcceptRetry);
+  retry_.async_wait([this](error_code wait_ec) {
+    if (wait_ec || !acceptor_.is_open()) return;
+    accept();
+  });
 }
 
 Listener::Listener(net::io_context& ioc, const ListenerOptions& options)
-    : ioc_(ioc), options_(options), strand_(net::make_strand(ioc)), acceptor_(strand_) {}
+    : ioc_(ioc), options_(options), strand_(net::make_strand(ioc)), acceptor_(strand_), retry_(strand_) {}
 
 Listener::~Listener() {
   error_code ec;
@@ -92,13 +83,14 @@ Status Listener::listen(const tcp::endpoint& endpoint) {
 
 void Listener::start(OnAccept on_accept) {
   on_accept_ = std::move(on_accept);
-  net::co_spawn(strand_, Loop::run(this), net::detached);
+  net::post(strand_, [this] { accept(); });
 }
 
 void Listener::close() {
   net::post(strand_, [this] {
     error_code ec;
     acceptor_.close(ec);
+    retry_.cancel();
   });
 }
 
@@ -106,7 +98,5 @@ net::any_io_executor Listener::peer_executor() {
   if (options_.strand_per_connection) return net::make_strand(ioc_);
   return ioc_.get_executor();
 }
-
-std::string Listener::log_prefix() const { return prefix(options_.what); }
 
 }  // namespace r1::http

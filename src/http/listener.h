@@ -1,9 +1,10 @@
 // One TCP listener for the HTTP servers (the worker's HttpServer, the
 // gateway's proxy and admin API): resolve the host ("localhost" is
 // 127.0.0.1, otherwise a numeric address), open with reuse_address, bind,
-// listen with the system's backlog, then an accept loop (an Asio
-// coroutine) that sets TCP_NODELAY on each accepted socket and hands it
-// over. An accept error (EMFILE, ENFILE, ENOBUFS...) would come back at once
+// listen with the system's backlog, then an asynchronous accept loop that
+// sets TCP_NODELAY on each accepted socket and hands it over. (Completion
+// handlers, not a coroutine: Boost 1.74's Asio has no co_await under clang,
+// and the fuzz build compiles r1_server, hence this, with clang.) An accept error (EMFILE, ENFILE, ENOBUFS...) would come back at once
 // if retried at once: it is logged (the first and every 100th) and retried
 // in 50 ms, while the connections already open go on.
 //
@@ -17,10 +18,9 @@
 // once the io_context is stopped (or has no thread left running it).
 #pragma once
 
-#include <utility>  // before asio: awaitable.hpp uses std::exchange
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cstdint>
@@ -56,22 +56,24 @@ class Listener {
   Listener& operator=(const Listener&) = delete;
 
   uint16_t port() const { return port_; }  // the bound port
-  void start(OnAccept on_accept);          // spawns the accept loop
+  void start(OnAccept on_accept);          // starts the accept loop
   void close();                            // stops accepting (asynchronously)
 
  private:
   Listener(boost::asio::io_context& ioc, const ListenerOptions& options);
   Status listen(const boost::asio::ip::tcp::endpoint& endpoint);
+  void accept();
+  void accept_later(const boost::system::error_code& ec);
   boost::asio::any_io_executor peer_executor();
-  std::string log_prefix() const;
 
   boost::asio::io_context& ioc_;
   const ListenerOptions options_;
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer retry_;  // after an accept error
   OnAccept on_accept_;
+  int accept_errors_ = 0;
   uint16_t port_ = 0;
-  struct Loop;  // the accept coroutine (listener.cpp)
 };
 
 }  // namespace r1::http
