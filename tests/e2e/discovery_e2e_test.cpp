@@ -29,7 +29,10 @@ const std::string kName = "workers.r1serve.test";
 // A port free on every address in `hosts` (bound and released).
 uint16_t free_port_on(const std::vector<std::string>& hosts) {
   for (int attempt = 0; attempt < 20; ++attempt) {
-    const uint16_t port = static_cast<uint16_t>(20000 + (getpid() * 7 + attempt * 131) % 30000);
+    // Below the kernel's ephemeral range (32768+), where the other tests' port-0
+    // listeners and outgoing connections would take it between our check and
+    // the workers' bind.
+    const uint16_t port = static_cast<uint16_t>(20000 + (getpid() * 7 + attempt * 131) % 12000);
     bool free = true;
     for (const std::string& h : hosts) {
       const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
