@@ -78,24 +78,23 @@ void ThreadPool::run(const Job& fn) {
   run_claimed();  // indices no worker has started yet
   const auto t1 = std::chrono::steady_clock::now();
   wait_for([&] { return done_.load() == n_threads_ - 1; }, done_sleepers_, done_cv_);
-  note_wait(t1 - t0, std::chrono::steady_clock::now() - t1);
+  if (stragglers_.note(t1 - t0, std::chrono::steady_clock::now() - t1)) solo_left_ = kSoloRuns;
 }
 
-void ThreadPool::note_wait(std::chrono::nanoseconds work, std::chrono::nanoseconds tail) {
+bool StragglerDetector::note(std::chrono::nanoseconds work, std::chrono::nanoseconds tail) {
   window_work_ += work;
   window_tail_ += tail;
-  if (++window_runs_ < kWindowRuns) return;
+  if (++window_runs_ < kWindowRuns) return false;
   // Balanced threads finish within a chunk of each other; waiting over
   // half of the caller's own working time, two windows in a row, means a
   // thread keeps losing its core to another process (one window alone can
   // be page faults of a first pass over the weights).
   bad_windows_ = window_tail_ * 2 > window_work_ ? bad_windows_ + 1 : 0;
-  if (bad_windows_ >= 2) {
-    bad_windows_ = 0;
-    solo_left_ = kSoloRuns;
-  }
   window_runs_ = 0;
   window_work_ = window_tail_ = std::chrono::nanoseconds(0);
+  if (bad_windows_ < 2) return false;
+  bad_windows_ = 0;
+  return true;
 }
 
 void ThreadPool::run_claimed() {

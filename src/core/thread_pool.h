@@ -33,6 +33,21 @@
 
 namespace r1 {
 
+// The straggler rule of one pool, apart from the threads and the clock so
+// that it can be tested with given durations. Thread contract: one owner.
+class StragglerDetector {
+ public:
+  static constexpr int kWindowRuns = 64;
+  // Adds one call's caller working time and its wait for the last index;
+  // true when the rule says: run the next calls on the caller alone.
+  bool note(std::chrono::nanoseconds work, std::chrono::nanoseconds tail);
+
+ private:
+  int window_runs_ = 0;
+  std::chrono::nanoseconds window_work_{0}, window_tail_{0};
+  int bad_windows_ = 0;
+};
+
 class ThreadPool {
  public:
   explicit ThreadPool(int n_threads);
@@ -50,7 +65,7 @@ class ThreadPool {
   void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
 
   static constexpr int kChunksPerThread = 4;
-  static constexpr int kWindowRuns = 64;
+  static constexpr int kWindowRuns = StragglerDetector::kWindowRuns;
   static constexpr int kSoloRuns = 4000;
 
   // Calls that ran on the caller alone because of stragglers (lifetime).
@@ -66,8 +81,6 @@ class ThreadPool {
   template <typename Pred>
   void wait_for(Pred pred, std::atomic<int>& sleepers, std::condition_variable& cv);
   void wake(std::atomic<int>& sleepers, std::condition_variable& cv);
-  // Straggler accounting of one call (see the header comment).
-  void note_wait(std::chrono::nanoseconds work, std::chrono::nanoseconds tail);
 
   int n_threads_;
   std::vector<std::thread> workers_;
@@ -79,10 +92,7 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable work_cv_, done_cv_;
   std::atomic<int> work_sleepers_{0}, done_sleepers_{0};
-  // Straggler detection (owner thread only): one bit per recent call.
-  int window_runs_ = 0;
-  std::chrono::nanoseconds window_work_{0}, window_tail_{0};
-  int bad_windows_ = 0;
+  StragglerDetector stragglers_;  // owner thread only
   int solo_left_ = 0;
   int64_t solo_total_ = 0;
 };

@@ -53,24 +53,65 @@ TEST(ThreadPool, RunCoversEachIndexOnceUnderContention) {
   }
 }
 
+// The rule itself, with given durations: two windows in a row whose waits
+// exceed half the caller's work switch to the caller alone; one bad window,
+// a good one between two bad ones, or waits of exactly half do not.
+TEST(StragglerDetector, TwoBadWindowsInARowAndOnlyThen) {
+  using std::chrono::microseconds;
+  constexpr int kW = StragglerDetector::kWindowRuns;
+  auto window = [](StragglerDetector& d, microseconds work, microseconds tail) {
+    int fired = 0;
+    for (int i = 0; i < kW; ++i) fired += d.note(work, tail) ? 1 : 0;
+    return fired;
+  };
+  StragglerDetector d;
+  EXPECT_EQ(window(d, microseconds(100), microseconds(60)), 0);  // one bad window
+  EXPECT_EQ(window(d, microseconds(100), microseconds(10)), 0);  // good: resets
+  EXPECT_EQ(window(d, microseconds(100), microseconds(60)), 0);
+  EXPECT_EQ(window(d, microseconds(100), microseconds(60)), 1);  // second in a row
+  EXPECT_EQ(window(d, microseconds(100), microseconds(60)), 0);  // counting starts over
+  EXPECT_EQ(window(d, microseconds(100), microseconds(60)), 1);
+  StragglerDetector half;
+  for (int w = 0; w < 4; ++w) EXPECT_EQ(window(half, microseconds(100), microseconds(50)), 0);
+  // The sums decide, not single calls: one long wait in a window of short ones.
+  StragglerDetector sums;
+  for (int w = 0; w < 2; ++w) {
+    int fired = 0;
+    for (int i = 0; i < kW; ++i) fired += sums.note(microseconds(100), microseconds(i == 0 ? 3300 : 0)) ? 1 : 0;
+    EXPECT_EQ(fired, w == 1 ? 1 : 0);
+  }
+}
+
 // A worker that keeps finishing its index long after the caller (as when
 // the OS deschedules it) makes the pool run calls on the caller alone for a
-// while; the work is still done exactly once per call.
+// while; the work is still done exactly once per call. The caller's index
+// waits until the worker has started index 1 (so the caller never claims
+// it), and index 1 then takes 10 ms: the wait dwarfs the caller's work
+// however slowly the machine wakes the worker.
 TEST(ThreadPool, StragglingWorkerSwitchesToTheCallerAlone) {
   ThreadPool pool(2);
-  const std::thread::id caller = std::this_thread::get_id();
-  for (int r = 0; r < 200 && pool.solo_runs() == 0; ++r) {
+  // Every call of the two windows runs on both threads (ASSERT_EQ(nt, 2)):
+  // the rule decides at the end of the second window, not before.
+  for (int r = 0; r < 2 * ThreadPool::kWindowRuns; ++r) {
     std::atomic<int> calls{0};
-    pool.run([&](int, int) {
+    std::atomic<bool> started{false};
+    pool.run([&](int t, int nt) {
+      ASSERT_EQ(nt, 2);
       calls.fetch_add(1);
-      if (std::this_thread::get_id() != caller) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      if (t == 0) {
+        while (!started.load()) std::this_thread::yield();
+      } else {
+        started.store(true);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
     });
-    EXPECT_TRUE(calls.load() == 2 || calls.load() == 1);
+    ASSERT_EQ(calls.load(), 2);
   }
-  ASSERT_GT(pool.solo_runs(), 0) << "never detected the straggler";
+  EXPECT_EQ(pool.solo_runs(), 0);
   std::atomic<int> covered{0};
   pool.parallel_for(100, [&](int64_t b, int64_t e) { covered.fetch_add(static_cast<int>(e - b)); });
   EXPECT_EQ(covered.load(), 100);
+  EXPECT_EQ(pool.solo_runs(), 1) << "never detected the straggler";
   int nts = 0;
   pool.run([&](int, int nt) { nts = nt; });
   EXPECT_EQ(nts, 1);  // still within kSoloRuns
