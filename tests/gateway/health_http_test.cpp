@@ -14,6 +14,7 @@
 
 #include "gateway/policy/health.h"
 #include "gateway/policy/http_probe.h"
+#include "gateway/runtime/rollout_actions.h"
 
 namespace r1::gateway {
 namespace {
@@ -112,6 +113,30 @@ TEST(HttpProber, RefusedAndTimeout) {
   EXPECT_FALSE(r.answered);
   EXPECT_NE(r.error.find("refused"), std::string::npos) << r.error;
   EXPECT_GT(find_free_port(), 0);
+}
+
+// The rollout's smoke test over the same client: one POST /api/predict;
+// 200 passes, anything else names the status line, and the errors say why.
+TEST(SmokeRequest, PassesOn200AndNamesEverythingElse) {
+  Responder server;
+  EXPECT_TRUE(smoke_request("127.0.0.1", server.port(), milliseconds(2000)).ok());
+  EXPECT_EQ(server.requests.load(), 1);
+  server.status = 500;
+  Status s = smoke_request("127.0.0.1", server.port(), milliseconds(2000));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "smoke test: POST /api/predict answered 'HTTP/1.1 500 X'");
+  server.status = 0;  // never answers
+  s = smoke_request("127.0.0.1", server.port(), milliseconds(100));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "smoke test: timeout");
+  const int closed_port = server.port();
+  server.close();
+  s = smoke_request("127.0.0.1", closed_port, milliseconds(500));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("smoke test: connect: "), std::string::npos) << s.error().message;
+  s = smoke_request("not-a-host", closed_port, milliseconds(500));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message, "smoke test: bad host not-a-host");
 }
 
 TEST(ActiveHealthChecker, FollowsARealServer) {

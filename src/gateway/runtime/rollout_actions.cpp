@@ -1,18 +1,11 @@
 #include "gateway/config/replica_id.h"
 #include "gateway/runtime/rollout_actions.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 
 #include "core/log.h"
+#include "http/client.h"
 
 namespace r1::gateway {
 namespace {
@@ -22,45 +15,20 @@ Error smoke_error(const std::string& what) { return make_error(ErrorCode::kInter
 }  // namespace
 
 Status smoke_request(const std::string& host, int port, Duration timeout) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return smoke_error(std::string("socket: ") + std::strerror(errno));
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  if (::inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return smoke_error("bad host " + host);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    return smoke_error(std::string("connect: ") + std::strerror(errno));
+  r1::http::BlockingRequest req;
+  req.method = "POST";
+  req.host = host;
+  req.port = static_cast<uint16_t>(port);
+  req.target = "/api/predict";
+  req.content_type = "application/json";
+  req.body = R"({"prompt":"Hello","max_tokens":2,"temperature":0})";
+  req.connect_timeout = req.total_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(timeout);
+  Result<r1::http::BlockingResponse> res = r1::http::blocking_request(req);
+  if (!res.ok()) {
+    const std::string& why = res.error().message;
+    return smoke_error(why == "connection closed" ? "no answer from " + host + ":" + std::to_string(port) : why);
   }
-  const std::string body = R"({"prompt":"Hello","max_tokens":2,"temperature":0})";
-  const std::string request = "POST /api/predict HTTP/1.1\r\nHost: " + host + ":" + std::to_string(port) +
-                              "\r\nContent-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
-  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
-    return smoke_error(std::string("send: ") + std::strerror(errno));
-  }
-  std::string got;
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got.append(buf, static_cast<size_t>(n));
-    if (got.size() > (1u << 20)) break;
-  }
-  if (got.size() < 12 || got.compare(0, 7, "HTTP/1.") != 0) {
-    return smoke_error(got.empty() ? "no answer from " + host + ":" + std::to_string(port) : "malformed answer");
-  }
-  if (got.compare(9, 3, "200") != 0) {
-    const size_t eol = got.find("\r\n");
-    return smoke_error("POST /api/predict answered '" + got.substr(0, eol) + "'");
-  }
+  if (res->status != 200) return smoke_error("POST /api/predict answered '" + res->status_line + "'");
   return Status();
 }
 
