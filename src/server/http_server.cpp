@@ -1,5 +1,6 @@
 // Beast transport: the listener (http/listener.h) and the I/O threads. Each
-// accepted connection becomes a Session (http_session.cpp) on its own strand.
+// accepted connection becomes a session (http/session.h, answered by
+// http_session.cpp) on its own strand.
 #include "server/http_server.h"
 
 #include <boost/asio/io_context.hpp>
@@ -23,17 +24,25 @@ using tcp = net::ip::tcp;
 
 struct HttpServer::Impl {
   Impl(const ServerConfig& c, std::shared_ptr<Backend> backend)
-      : config(c), router(config, std::move(backend)), ioc(config.threads) {}
+      : config(c),
+        router(config, std::move(backend)),
+        limits(session_limits(config)),
+        handlers(session_handlers(context)),
+        ioc(config.threads) {}
 
   Status listen();
 
+  // Declared before ioc: the sessions its destruction ends still use them.
   const ServerConfig config;
   Router router;
+  std::atomic<int> unflushed{0};  // answers whose bytes are not all written
+  const SessionContext context{config, router, unflushed};
+  const http::SessionLimits limits;
+  const http::SessionHandlers handlers;
   net::io_context ioc;
   std::unique_ptr<http::Listener> listener;
   std::vector<std::thread> threads;
   bool stopped = false;
-  std::atomic<int> unflushed{0};  // answers whose bytes are not all written
 };
 
 // Each connection gets its own strand: config.threads I/O threads run them.
@@ -43,7 +52,7 @@ Status HttpServer::Impl::listen() {
   o.port = config.port;
   o.strand_per_connection = true;
   R1_ASSIGN_OR_RETURN(listener, http::Listener::open(ioc, o));
-  listener->start([this](tcp::socket socket) { start_session(std::move(socket), config, router, unflushed); });
+  listener->start([this](tcp::socket socket) { http::spawn_session(std::move(socket), limits, handlers); });
   return Status::ok_status();
 }
 

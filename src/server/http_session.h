@@ -1,28 +1,35 @@
-// One HTTP/1.1 connection of the server (internal to http_server.cpp): reads
-// requests (header and body limits, read and keep-alive idle timeouts, 413 /
-// 431 / 400 on malformed input), hands each to the Router with a Channel,
-// writes the Channel's output (a response, or a chunked SSE stream) and
-// watches the socket while a response is pending, so a client that goes
-// away cancels its generation.
+// The worker's answer to one HTTP request over the shared session
+// (http/session.h: reading, limits, keep-alive, graceful close): hands the
+// request to the Router with a Channel, writes the Channel's output (a
+// response, or a chunked SSE stream) as it comes, and watches the socket
+// while the answer is pending, so a client that goes away cancels its
+// generation. Bytes that arrive meanwhile are a pipelined request: they
+// stay in the connection's buffer for the next read.
 //
-// Thread contract: a session runs on the strand of its socket; its Channel
+// Thread contract: the handlers run on the connection's strand; a Channel
 // may be written from any thread. `config`, `router` and `unflushed` must
-// outlive every session (the HttpServer's io_context is stopped and its
-// threads joined first).
+// outlive every session (the HttpServer's io_context is stopped and
+// destroyed first).
 #pragma once
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include <atomic>
 
+#include "http/session.h"
 #include "server/router.h"
 #include "server/server_config.h"
 
 namespace r1::server {
 
-// Starts serving an accepted connection; the session keeps itself alive.
-// `unflushed` counts the answers whose bytes are not all written yet.
-void start_session(boost::asio::ip::tcp::socket socket, const ServerConfig& config, Router& router,
-                   std::atomic<int>& unflushed);
+struct SessionContext {
+  const ServerConfig& config;
+  Router& router;
+  std::atomic<int>& unflushed;  // answers whose bytes are not all written yet
+};
+
+// The shared session's limits from the server's configuration.
+http::SessionLimits session_limits(const ServerConfig& config);
+
+// on_request and on_bad_request for the shared session.
+http::SessionHandlers session_handlers(const SessionContext& ctx);
 
 }  // namespace r1::server

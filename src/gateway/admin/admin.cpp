@@ -1,28 +1,23 @@
 // The admin API's HTTP server (Beast, one I/O thread); handlers in admin_render.cpp.
 #include "gateway/admin/admin.h"
 
-#include <utility>  // before asio: awaitable.hpp uses std::exchange
+#include "http/coro.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "http/listener.h"
+#include "http/session.h"
 
 namespace r1::gateway {
 namespace {
-namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
-inline auto redirect(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+using r1::http::Awaitable;
+using r1::http::sv;
 constexpr auto kIoTimeout = std::chrono::seconds(30);
 }  // namespace
 
@@ -31,34 +26,33 @@ struct AdminServer::Impl {
   AdminSources sources;
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
   std::unique_ptr<r1::http::Listener> listener;
+  r1::http::SessionLimits limits;
+  r1::http::SessionHandlers handlers;
   std::thread thread;
   bool stopped = false;
 };
 
 namespace {
 
-net::awaitable<void> admin_session(AdminServer::Impl* impl, tcp::socket socket) {
-  beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  for (;;) {
-    http::request<http::string_body> req;
-    stream.expires_after(kIoTimeout);
-    co_await http::async_read(stream, buffer, req, redirect(ec));
-    if (ec) break;
-    const AdminResponse r =
-        handle_admin(impl->sources, impl->options, sv(req.method_string()), sv(req.target()),
-                     sv(req[http::field::authorization]), req.body());
-    http::response<http::string_body> res{static_cast<http::status>(r.status), 11};
-    res.set(http::field::content_type, r.content_type);
-    res.keep_alive(req.keep_alive());
-    res.body() = r.body;
-    res.prepare_payload();
-    stream.expires_after(kIoTimeout);
-    co_await http::async_write(stream, res, redirect(ec));
-    if (ec || !req.keep_alive()) break;
-  }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+Awaitable<bool> answer(AdminServer::Impl* impl, r1::http::Connection& conn, r1::http::Request& req) {
+  const AdminResponse r = handle_admin(impl->sources, impl->options, sv(req.method_string()), sv(req.target()),
+                                       sv(req[bhttp::field::authorization]), req.body());
+  auto res = r1::http::make_response(r.status, r.content_type, r.body, req.keep_alive());
+  co_return co_await conn.write(res);
+}
+
+// Every read and write within kIoTimeout; refused requests get a JSON error.
+void set_up_sessions(AdminServer::Impl* impl) {
+  impl->limits.idle_timeout = impl->limits.read_timeout = impl->limits.write_timeout = kIoTimeout;
+  impl->limits.header_limit = 8 << 10;
+  impl->handlers.on_request = [impl](r1::http::Connection& conn, r1::http::Request& req) {
+    return answer(impl, conn, req);
+  };
+  impl->handlers.on_bad_request = [](r1::http::Connection& conn, const r1::http::BadRequest& bad) -> Awaitable<void> {
+    const nlohmann::json body = {{"error", {{"message", bad.message}, {"type", "invalid_request"}}}};
+    auto res = r1::http::make_response(bad.status, "application/json", body.dump(), false);
+    co_await conn.write(res);
+  };
 }
 
 }  // namespace
@@ -77,8 +71,9 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const AdminOptions& opti
   R1_ASSIGN_OR_RETURN(impl->listener,
                       r1::http::Listener::open(*impl->ioc, {"admin", options.host, static_cast<uint16_t>(options.port)}));
   Impl* raw = impl.get();
+  set_up_sessions(raw);
   impl->listener->start([raw](tcp::socket socket) {
-    net::co_spawn(*raw->ioc, admin_session(raw, std::move(socket)), net::detached);
+    r1::http::spawn_session(std::move(socket), raw->limits, raw->handlers);
   });
   impl->thread = std::thread([raw] { raw->ioc->run(); });
   return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));

@@ -1,5 +1,5 @@
-// The proxy's client side: keep-alive sessions over the listener
-// (http/listener.h), non-stream relay.
+// The proxy's client side: keep-alive sessions (http/session.h) over the
+// listener (http/listener.h), non-stream relay.
 #include "gateway/proxy/proxy.h"
 
 #include <boost/asio/post.hpp>
@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "http/listener.h"
+#include "http/session.h"
 #include "gateway/proxy/proxy_internal.h"
 #include "gateway/proxy/proxy_queue.h"
 
@@ -28,6 +29,8 @@ struct ProxyServer::Impl {
   std::thread thread;
   bool stopped = false;
   Ctx ctx{options, router, metrics, budget, pool, queue};
+  r1::http::SessionLimits limits;
+  r1::http::SessionHandlers handlers;
 
   Impl(const ProxyOptions& o, Router& r, ProxyMetrics& m)
       : options(o), router(r), metrics(m), budget(o.retries) {}
@@ -64,8 +67,8 @@ Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream>
     ctx.metrics.count_upstream(version, 0);
     finish_upstream(ctx, *up, RequestOutcome::kConnectFailure, false);
     ctx.metrics.count_response(502);
-    co_return co_await write_simple(
-        client, st.request, OpenResult{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version});
+    const OpenResult failed{nullptr, 502, error_json("upstream: " + ec.message(), "upstream_error"), version};
+    co_return co_await write_simple(client, st.request, failed);
   }
   const auto& head = up->parser->get();
   const int status = static_cast<int>(head.result_int());
@@ -114,19 +117,29 @@ Awaitable<bool> handle_request(Ctx& ctx, beast::tcp_stream& client, const Client
   co_return co_await relay_body(ctx, st, std::move(open.upstream), client);
 }
 
-Awaitable<void> session(Ctx& ctx, tcp::socket socket) {
-  beast::tcp_stream client(std::move(socket));
-  beast::flat_buffer buffer;
-  beast::error_code ec;
-  for (;;) {
-    http::request_parser<http::string_body> parser;
-    parser.body_limit(ctx.options.max_body_bytes);
-    client.expires_after(ctx.options.client_idle_timeout);
-    co_await http::async_read(client, buffer, parser, redirect(ec));
-    if (ec) break;
-    if (!co_await handle_request(ctx, client, parser.get())) break;
-  }
-  client.socket().shutdown(tcp::socket::shutdown_send, ec);
+// The client connection's limits: the body up to max_body_bytes, a
+// request (header and body) within client_idle_timeout.
+r1::http::SessionLimits session_limits(const ProxyOptions& options) {
+  r1::http::SessionLimits limits;
+  limits.body_limit = options.max_body_bytes;
+  limits.header_limit = 8 << 10;
+  limits.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.client_idle_timeout);
+  limits.read_timeout = limits.idle_timeout;
+  limits.write_timeout = std::chrono::seconds(30);
+  return limits;
+}
+
+r1::http::SessionHandlers session_handlers(Ctx& ctx) {
+  r1::http::SessionHandlers h;
+  h.on_request = [&ctx](r1::http::Connection& conn, ClientRequest& req) {
+    return handle_request(ctx, conn.stream(), req);
+  };
+  h.on_bad_request = [&ctx](r1::http::Connection& conn, const r1::http::BadRequest& bad) -> Awaitable<void> {
+    ctx.metrics.count_response(bad.status);
+    auto res = r1::http::make_response(bad.status, "application/json", error_json(bad.message, "invalid_request_error"), false);
+    co_await conn.write(res);
+  };
+  return h;
 }
 
 }  // namespace
@@ -145,9 +158,11 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& opti
   auto impl = std::make_unique<Impl>(options, router, metrics);
   R1_ASSIGN_OR_RETURN(impl->listener,
                       r1::http::Listener::open(*impl->ioc, {"proxy", options.host, static_cast<uint16_t>(options.port)}));
+  impl->limits = session_limits(options);
+  impl->handlers = session_handlers(impl->ctx);
   Impl* raw = impl.get();
   impl->listener->start([raw](tcp::socket socket) {
-    net::co_spawn(*raw->ioc, session(raw->ctx, std::move(socket)), net::detached);
+    r1::http::spawn_session(std::move(socket), raw->limits, raw->handlers);
   });
   impl->thread = std::thread([raw] { raw->ioc->run(); });
   return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));

@@ -4,14 +4,10 @@
 // Thread contract: everything here runs on the proxy's single I/O thread.
 #pragma once
 
-#include <utility>  // before asio: awaitable.hpp uses std::exchange
+#include "http/coro.h"
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -33,13 +29,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-template <class T>
-using Awaitable = net::awaitable<T>;
+using r1::http::Awaitable;
+using r1::http::redirect;
+using r1::http::sv;
 using ClientRequest = http::request<http::string_body>;
 using UpstreamParser = http::response_parser<http::buffer_body>;
-
-inline std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
-inline auto redirect(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
 
 // Idle keep-alive connections per upstream "host:port".
 class ConnectionPool {
