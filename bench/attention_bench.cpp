@@ -16,8 +16,8 @@
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "kv_attention_util.h"
-#include "model/attention.h"
-#include "model/attention_kernels.h"
+#include "model/attention/attention.h"
+#include "model/attention/attention_kernels.h"
 
 namespace r1::model::test {
 namespace {

@@ -13,8 +13,8 @@
 #include "common.h"
 #include "engine/generate.h"
 #include "sampling/sampler.h"
-#include "tokenizer/chat_template.h"
-#include "tokenizer/reasoning.h"
+#include "tokenizer/chat/chat_template.h"
+#include "tokenizer/chat/reasoning.h"
 
 namespace r1::app {
 

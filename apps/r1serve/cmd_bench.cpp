@@ -17,7 +17,7 @@
 #include "common.h"
 #include "core/clock.h"
 #include "core/thread_pool.h"
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 #include "model/transformer.h"
 
 namespace r1::app {

@@ -5,7 +5,7 @@
 #include "core/clock.h"
 #include "gguf/inspect.h"
 #include "model/config.h"
-#include "model/synth.h"
+#include "model/synth/synth.h"
 
 namespace r1::app {
 

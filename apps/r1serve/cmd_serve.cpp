@@ -16,8 +16,8 @@
 
 #include "chat_io.h"
 #include "common.h"
-#include "model/synth.h"
-#include "server/engine_backend.h"
+#include "model/synth/synth.h"
+#include "server/backend/engine_backend.h"
 #include "server/http_server.h"
 
 namespace r1::app {

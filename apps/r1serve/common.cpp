@@ -12,7 +12,7 @@
 #include "cmd_serve.h"
 #include "core/clock.h"
 #include "model/config.h"
-#include "model/synth.h"
+#include "model/synth/synth.h"
 
 namespace r1::app {
 

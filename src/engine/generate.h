@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "sampling/sampler.h"

@@ -32,8 +32,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "model/kv_cache.h"
-#include "model/kv_pool.h"
+#include "model/kv/kv_cache.h"
+#include "model/kv/kv_pool.h"
 
 namespace r1::engine {
 

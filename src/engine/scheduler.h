@@ -53,7 +53,7 @@
 #include "engine/prefix_cache.h"
 #include "engine/scheduler_types.h"
 #include "engine/sequence.h"
-#include "model/kv_pool.h"
+#include "model/kv/kv_pool.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "tokenizer/tokenizer.h"

@@ -1,5 +1,5 @@
 // The request, event and sink types of the continuous-batching scheduler
-// (scheduler.h). They mirror server::Backend's (src/server/backend.h) so an
+// (scheduler.h). They mirror server::Backend's (src/server/backend/backend.h) so an
 // adapter maps them field by field; the engine does not depend on the server.
 //
 // Thread contract: plain value types, except RequestSink, whose calls for one

@@ -29,11 +29,11 @@
 
 #include "core/clock.h"
 #include "engine/scheduler_types.h"
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 #include "sampling/logit_ops.h"
 #include "sampling/sampler.h"
 #include "sampling/stop_matcher.h"
-#include "tokenizer/reasoning.h"
+#include "tokenizer/chat/reasoning.h"
 #include "tokenizer/stream_decoder.h"
 #include "tokenizer/tokenizer.h"
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "kernels/ops.h"
-#include "model/attention.h"
+#include "model/attention/attention.h"
 #include "tensor/half.h"
 
 namespace r1::model {

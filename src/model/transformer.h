@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 #include "model/weights.h"
 
 namespace r1 {
@@ -35,7 +35,7 @@ struct BatchEntry {
   bool want_logits = false;    // write a row of logits for this token
 };
 
-// The sizes of one attend() call's workspace (attention.cpp fills them in).
+// The sizes of one attend() call's workspace (attention/attention.cpp fills them in).
 struct AttentionDims {
   int64_t n_threads = 1;   // pool threads (1 without a pool)
   int64_t n_slots = 1;     // softmax slots: n_threads, or one per (token, kv head) pair in split mode

@@ -18,7 +18,7 @@
 #include <thread>
 
 #include "core/clock.h"
-#include "server/openai_types.h"
+#include "server/api/openai_types.h"
 #include "server/server_config.h"
 
 namespace r1::server {

@@ -15,7 +15,7 @@
 #include <memory>
 
 #include "core/result.h"
-#include "server/backend.h"
+#include "server/backend/backend.h"
 #include "server/router.h"
 #include "server/server_config.h"
 

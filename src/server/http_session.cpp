@@ -15,7 +15,7 @@
 #include <mutex>
 #include <string>
 
-#include "server/openai_render.h"
+#include "server/api/openai_render.h"
 
 namespace r1::server {
 namespace {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "http/key.h"
-#include "server/exchange.h"
-#include "server/openai_render.h"
+#include "server/api/exchange.h"
+#include "server/api/openai_render.h"
 
 namespace r1::server {
 namespace {

@@ -24,11 +24,11 @@
 #include <string>
 
 #include "core/clock.h"
-#include "server/backend.h"
+#include "server/backend/backend.h"
 #include "server/fault_injection.h"
 #include "server/http_types.h"
 #include "metrics/registry.h"
-#include "server/openai_types.h"
+#include "server/api/openai_types.h"
 #include "server/server_config.h"
 #include "server/server_metrics.h"
 

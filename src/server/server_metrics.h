@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "server/backend.h"
+#include "server/backend/backend.h"
 #include "metrics/process.h"
 #include "metrics/registry.h"
 

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "tokenizer/token_table.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 
 namespace r1::tokenizer {
 namespace {

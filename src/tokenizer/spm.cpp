@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "tokenizer/token_table.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 
 namespace r1::tokenizer {
 namespace {

@@ -1,6 +1,6 @@
 #include "tokenizer/stream_decoder.h"
 
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 
 namespace r1::tokenizer {
 

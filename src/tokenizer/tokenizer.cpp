@@ -1,7 +1,7 @@
 #include "tokenizer/tokenizer.h"
 
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 
 namespace r1::tokenizer {
 namespace {

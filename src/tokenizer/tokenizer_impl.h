@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer/pre_tokenizer.h"
+#include "tokenizer/text/pre_tokenizer.h"
 #include "tokenizer/token_table.h"
 #include "tokenizer/tokenizer.h"
 

@@ -5,7 +5,7 @@
 
 #include "gguf/gguf.h"
 #include "tokenizer/tokenizer_impl.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 
 namespace r1::tokenizer {
 namespace {

@@ -11,7 +11,7 @@
 
 #include "gguf/gguf.h"
 #include "serve_process.h"
-#include "server/engine_backend.h"
+#include "server/backend/engine_backend.h"
 
 namespace r1::e2e {
 namespace {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/generate.h"
-#include "model/synth.h"
+#include "model/synth/synth.h"
 
 namespace r1::engine {
 namespace {

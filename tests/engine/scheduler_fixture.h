@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "engine/scheduler.h"
-#include "model/synth.h"
+#include "model/synth/synth.h"
 
 namespace r1::engine {
 

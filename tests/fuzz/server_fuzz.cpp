@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "server/openai_render.h"
-#include "server/openai_types.h"
+#include "server/api/openai_render.h"
+#include "server/api/openai_types.h"
 
 namespace {
 

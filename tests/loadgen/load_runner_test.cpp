@@ -13,9 +13,9 @@
 #include "core/clock.h"
 #include "core/fd_limit.h"
 #include "loadgen/workload.h"
-#include "server/fake_backend.h"
+#include "server/backend/fake_backend.h"
 #include "server/http_server.h"
-#include "server/openai_types.h"
+#include "server/api/openai_types.h"
 
 namespace r1::loadgen {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "core/check.h"
 #include "kernels/ops.h"
-#include "model/attention_kernels.h"
+#include "model/attention/attention_kernels.h"
 #include "tensor/half.h"
 
 namespace r1::model::test {

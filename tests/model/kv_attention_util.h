@@ -9,8 +9,8 @@
 #include <memory>
 #include <vector>
 
-#include "model/kv_cache.h"
-#include "model/kv_pool.h"
+#include "model/kv/kv_cache.h"
+#include "model/kv/kv_pool.h"
 #include "model/transformer.h"
 
 namespace r1::model::test {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "model/config.h"
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 #include "model/weights.h"
 #include "model_util.h"
 

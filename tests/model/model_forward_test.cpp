@@ -6,7 +6,7 @@
 #include <random>
 
 #include "core/thread_pool.h"
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 #include "model/transformer.h"
 #include "model_util.h"
 

@@ -13,9 +13,9 @@
 #include "alloc_count.h"
 #include "core/thread_pool.h"
 #include "kv_attention_util.h"
-#include "model/attention.h"
-#include "model/attention_kernels.h"
-#include "model/kv_cache.h"
+#include "model/attention/attention.h"
+#include "model/attention/attention_kernels.h"
+#include "model/kv/kv_cache.h"
 #include "tensor/half.h"
 
 namespace r1::model::test {

@@ -8,8 +8,8 @@
 #include <random>
 
 #include "core/thread_pool.h"
-#include "model/kv_cache.h"
-#include "model/kv_pool.h"
+#include "model/kv/kv_cache.h"
+#include "model/kv/kv_pool.h"
 #include "model/transformer.h"
 #include "model_util.h"
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "model/config.h"
-#include "model/kv_cache.h"
-#include "model/synth.h"
+#include "model/kv/kv_cache.h"
+#include "model/synth/synth.h"
 #include "model/transformer.h"
 #include "model/weights.h"
 #include "tokenizer/tokenizer.h"

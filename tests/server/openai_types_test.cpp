@@ -1,12 +1,12 @@
 // Request parsing and response rendering: pure functions, no sockets.
-#include "server/openai_types.h"
+#include "server/api/openai_types.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <string>
 
-#include "server/openai_render.h"
+#include "server/api/openai_render.h"
 
 namespace r1::server {
 namespace {

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "http_client.h"
-#include "server/fake_backend.h"
+#include "server/backend/fake_backend.h"
 #include "server/http_server.h"
 
 namespace r1::server::test {

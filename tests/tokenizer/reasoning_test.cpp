@@ -1,6 +1,6 @@
 // Reasoning splitter: explicit expectations for split_reasoning, and the
 // streaming splitter agreeing with it for every way of cutting the input.
-#include "tokenizer/reasoning.h"
+#include "tokenizer/chat/reasoning.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include "gguf/gguf.h"
 #include "tokenizer/stream_decoder.h"
 #include "tokenizer/tokenizer.h"
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 #include "tokenizer_fixtures.h"
 
 namespace r1::tokenizer {

@@ -13,7 +13,7 @@
 //     is reported in the next chunk sent. So the concatenation of all ids
 //     seen so far always corresponds exactly to the text seen so far.
 //  2. Request field `"resume_tokens": [ids]` (already parsed by the worker,
-//     server/backend.h) continues the same request after those tokens: they
+//     server/backend/backend.h) continues the same request after those tokens: they
 //     are appended after the prompt, never re-emitted, count towards
 //     max_tokens, and the reasoning splitter / stop matcher state is
 //     rebuilt from them. The continuation's chunks carry only new tokens.

@@ -1,4 +1,4 @@
-#include "server/openai_types.h"
+#include "server/api/openai_types.h"
 
 #include <nlohmann/json.hpp>
 

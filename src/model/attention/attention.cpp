@@ -1,4 +1,4 @@
-#include "model/attention.h"
+#include "model/attention/attention.h"
 
 #include <algorithm>
 #include <atomic>
@@ -9,7 +9,7 @@
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
 #include "kernels/ops.h"
-#include "model/attention_kernels.h"
+#include "model/attention/attention_kernels.h"
 
 namespace r1::model {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/fake_backend.h"
+#include "server/backend/fake_backend.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "server/backend.h"
+#include "server/backend/backend.h"
 
 namespace r1::server {
 

@@ -23,7 +23,7 @@
 
 #include "core/result.h"
 #include "model/config.h"
-#include "model/kv_pool.h"
+#include "model/kv/kv_pool.h"
 
 namespace r1::model {
 

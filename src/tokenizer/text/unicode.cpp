@@ -1,4 +1,4 @@
-#include "tokenizer/unicode.h"
+#include "tokenizer/text/unicode.h"
 
 #include <array>
 

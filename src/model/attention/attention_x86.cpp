@@ -2,7 +2,7 @@
 // CMakeLists.txt); reached only through attention_kernels(kF16c), which
 // checks the CPU first. Bitwise identical to the scalar kernels for finite
 // inputs (see attention_kernels.h).
-#include "model/attention_kernels.h"
+#include "model/attention/attention_kernels.h"
 
 #include <cmath>
 #include <vector>

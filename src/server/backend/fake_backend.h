@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "server/backend.h"
+#include "server/backend/backend.h"
 
 namespace r1::server {
 

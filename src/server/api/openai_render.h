@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "server/backend.h"
-#include "server/openai_types.h"
+#include "server/backend/backend.h"
+#include "server/api/openai_types.h"
 
 namespace r1::server {
 

@@ -8,7 +8,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/kernels.h"
-#include "model/synth_internal.h"
+#include "model/synth/synth_internal.h"
 #include "tensor/blocks.h"
 #include "tensor/half.h"
 

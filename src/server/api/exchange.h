@@ -32,9 +32,9 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "server/backend.h"
+#include "server/backend/backend.h"
 #include "server/http_types.h"
-#include "server/openai_render.h"
+#include "server/api/openai_render.h"
 #include "server/server_metrics.h"
 
 namespace r1::server {

@@ -3,7 +3,7 @@
 #include <span>
 #include <utility>
 
-#include "model/synth_internal.h"
+#include "model/synth/synth_internal.h"
 
 namespace r1::model::synth {
 

@@ -1,4 +1,4 @@
-#include "server/openai_render.h"
+#include "server/api/openai_render.h"
 
 #include <nlohmann/json.hpp>
 

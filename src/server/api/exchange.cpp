@@ -1,4 +1,4 @@
-#include "server/exchange.h"
+#include "server/api/exchange.h"
 
 #include <string_view>
 #include <vector>

@@ -22,7 +22,7 @@
 
 #include "core/check.h"
 #include "core/result.h"
-#include "server/backend.h"
+#include "server/backend/backend.h"
 
 namespace r1::server {
 

@@ -1,7 +1,7 @@
 // synth_model: presets, file types, hyperparameter metadata and the
 // streaming write (gguf::Writer::write_streaming). Tensor plans and weights:
 // synth_tensors.cpp; tokenizer metadata: synth_meta.cpp.
-#include "model/synth.h"
+#include "model/synth/synth.h"
 
 #include <algorithm>
 #include <cctype>
@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "core/thread_pool.h"
-#include "model/synth_internal.h"
+#include "model/synth/synth_internal.h"
 
 namespace r1::model {
 namespace synth {

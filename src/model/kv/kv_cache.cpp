@@ -1,4 +1,4 @@
-#include "model/kv_cache.h"
+#include "model/kv/kv_cache.h"
 
 #include <algorithm>
 #include <cstring>

@@ -1,4 +1,4 @@
-#include "tokenizer/reasoning.h"
+#include "tokenizer/chat/reasoning.h"
 
 #include <algorithm>
 #include <utility>

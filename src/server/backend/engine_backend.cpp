@@ -1,10 +1,10 @@
-#include "server/engine_backend.h"
+#include "server/backend/engine_backend.h"
 
 #include <algorithm>
 #include <utility>
 #include <vector>
 
-#include "tokenizer/reasoning.h"
+#include "tokenizer/chat/reasoning.h"
 
 namespace r1::server {
 

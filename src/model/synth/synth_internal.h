@@ -11,7 +11,7 @@
 
 #include "core/result.h"
 #include "gguf/gguf.h"
-#include "model/synth.h"
+#include "model/synth/synth.h"
 #include "tensor/dtype.h"
 
 namespace r1 {

@@ -1,4 +1,4 @@
-#include "model/kv_pool.h"
+#include "model/kv/kv_pool.h"
 
 #include <cstring>
 #include <new>

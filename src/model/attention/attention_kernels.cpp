@@ -1,5 +1,5 @@
 // The scalar attention kernels and the run-time choice of path.
-#include "model/attention_kernels.h"
+#include "model/attention/attention_kernels.h"
 
 #include "kernels/kernels.h"
 

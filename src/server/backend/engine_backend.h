@@ -43,8 +43,8 @@
 #include "engine/scheduler.h"
 #include "model/weights.h"
 #include "sampling/sampler.h"
-#include "server/backend.h"
-#include "tokenizer/chat_template.h"
+#include "server/backend/backend.h"
+#include "tokenizer/chat/chat_template.h"
 #include "tokenizer/tokenizer.h"
 
 namespace r1::server {
