@@ -61,4 +61,13 @@ uint16_t fp32_to_fp16(float f) {
   return static_cast<uint16_t>(sign | shift_rne(m, 126 - e));
 }
 
+const float* fp16_table() {
+  static const float* table = [] {
+    static float t[1 << 16];
+    for (uint32_t h = 0; h < (1u << 16); ++h) t[h] = fp16_to_fp32(static_cast<uint16_t>(h));
+    return t;
+  }();
+  return table;
+}
+
 }  // namespace r1

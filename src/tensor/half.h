@@ -2,7 +2,7 @@
 // (fp16: IEEE round-to-nearest-even; bf16: round-to-nearest-even, NaN kept
 // quiet).
 //
-// Thread contract: pure functions.
+// Thread contract: pure functions (the table is immutable once built).
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,10 @@ namespace r1 {
 
 float fp16_to_fp32(uint16_t h);
 uint16_t fp32_to_fp16(float f);
+
+// fp16_to_fp32 of all 65536 bit patterns (as ggml's table), built once on
+// first use (thread-safe static initialization): table[h] == fp16_to_fp32(h).
+const float* fp16_table();
 
 inline float bf16_to_fp32(uint16_t h) {
   uint32_t u = static_cast<uint32_t>(h) << 16;

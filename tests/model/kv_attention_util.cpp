@@ -12,19 +12,6 @@
 #include "tensor/half.h"
 
 namespace r1::model::test {
-namespace {
-
-// fp16 -> fp32 for all 65536 bit patterns, as the previous implementation had.
-const float* fp16_table() {
-  static const std::vector<float> kTable = [] {
-    std::vector<float> t(65536);
-    for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
-    return t;
-  }();
-  return kTable.data();
-}
-
-}  // namespace
 
 ModelConfig attn_config(int64_t n_head, int64_t n_head_kv, int64_t head_dim) {
   ModelConfig c;

@@ -19,16 +19,6 @@ inline void store_u16(void* base, int64_t i, uint16_t h) {
   std::memcpy(static_cast<uint8_t*>(base) + 2 * i, &h, 2);
 }
 
-// fp16 -> fp32 of every half, built once (thread-safe static init).
-const float* fp16_table() {
-  static const float* table = [] {
-    static float t[1 << 16];
-    for (uint32_t h = 0; h < (1u << 16); ++h) t[h] = fp16_to_fp32(static_cast<uint16_t>(h));
-    return t;
-  }();
-  return table;
-}
-
 inline float load_float(const void* base, int64_t i) {
   float v;
   std::memcpy(&v, static_cast<const uint8_t*>(base) + 4 * i, 4);

@@ -14,16 +14,6 @@
 namespace r1::model {
 namespace {
 
-// fp16 -> fp32 for all 65536 bit patterns (as ggml's table).
-const float* fp16_table() {
-  static const std::vector<float> kTable = [] {
-    std::vector<float> t(65536);
-    for (uint32_t i = 0; i < 65536; ++i) t[i] = fp16_to_fp32(static_cast<uint16_t>(i));
-    return t;
-  }();
-  return kTable.data();
-}
-
 void to_fp16_scalar(const float* x, uint16_t* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = fp32_to_fp16(x[i]);
 }
