@@ -3,43 +3,27 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "engine/generate.h"
-#include "model/synth/synth.h"
+#include "tiny_model.h"
 
 namespace r1::engine {
 namespace {
 
-namespace fs = std::filesystem;
 
 class EngineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    path_ = new fs::path(fs::temp_directory_path() /
-                         ("r1_engine_test_" + std::to_string(::getpid()) + ".gguf"));
-    model::SynthParams p{.preset = "tiny-qwen2", .file_type = "q8_0"};
-    p.vocab_path = R1_SOURCE_DIR "/assets/vocab";
-    p.n_threads = 2;
-    Status st = model::synth_model(p, path_->string());
-    ASSERT_TRUE(st.ok()) << st.error().to_string();
-    auto file = gguf::File::open(path_->string());
-    ASSERT_TRUE(file.ok());
-    auto m = model::Model::load(*file);
-    ASSERT_TRUE(m.ok()) << m.error().to_string();
-    model_ = new std::shared_ptr<const model::Model>(*m);
-    auto tok = tokenizer::Tokenizer::from_gguf(**file);
-    ASSERT_TRUE(tok.ok());
-    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(std::move(*tok));
+    test::TinyModel tiny = test::load_tiny_model();
+    ASSERT_TRUE(tiny.model && tiny.tokenizer);
+    model_ = new std::shared_ptr<const model::Model>(tiny.model);
+    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(tiny.tokenizer);
   }
   static void TearDownTestSuite() {
     delete model_;
     delete tok_;
-    fs::remove(*path_);
-    delete path_;
   }
 
   static std::unique_ptr<Session> session(int threads = 2, int64_t n_ctx = 256) {
@@ -70,12 +54,10 @@ class EngineTest : public ::testing::Test {
     return stats.ok() ? *stats : GenerateStats{};
   }
 
-  static fs::path* path_;
   static std::shared_ptr<const model::Model>* model_;
   static std::shared_ptr<const tokenizer::Tokenizer>* tok_;
 };
 
-fs::path* EngineTest::path_ = nullptr;
 std::shared_ptr<const model::Model>* EngineTest::model_ = nullptr;
 std::shared_ptr<const tokenizer::Tokenizer>* EngineTest::tok_ = nullptr;
 

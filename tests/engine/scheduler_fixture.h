@@ -6,15 +6,13 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "engine/scheduler.h"
-#include "model/synth/synth.h"
+#include "tiny_model.h"
 
 namespace r1::engine {
 
@@ -76,27 +74,14 @@ class CollectSink : public RequestSink {
 class SchedulerTest : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
-    namespace fs = std::filesystem;
-    path_ = new fs::path(fs::temp_directory_path() / ("r1_sched_test_" + std::to_string(::getpid()) + ".gguf"));
-    model::SynthParams p{.preset = "tiny-qwen2", .file_type = "q8_0"};
-    p.vocab_path = R1_SOURCE_DIR "/assets/vocab";
-    p.n_threads = 2;
-    Status st = model::synth_model(p, path_->string());
-    ASSERT_TRUE(st.ok()) << st.error().to_string();
-    auto file = gguf::File::open(path_->string());
-    ASSERT_TRUE(file.ok());
-    auto m = model::Model::load(*file);
-    ASSERT_TRUE(m.ok()) << m.error().to_string();
-    model_ = new std::shared_ptr<const model::Model>(*m);
-    auto tok = tokenizer::Tokenizer::from_gguf(**file);
-    ASSERT_TRUE(tok.ok());
-    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(std::move(*tok));
+    test::TinyModel tiny = test::load_tiny_model();
+    ASSERT_TRUE(tiny.model && tiny.tokenizer);
+    model_ = new std::shared_ptr<const model::Model>(tiny.model);
+    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(tiny.tokenizer);
   }
   static void TearDownTestSuite() {
     delete model_;
     delete tok_;
-    std::filesystem::remove(*path_);
-    delete path_;
   }
 
   static SchedulerOptions options(int parallel, int64_t step_tokens = 256) {
@@ -152,12 +137,10 @@ class SchedulerTest : public ::testing::Test {
     return prompt(text + "<｜Assistant｜>");
   }
 
-  static std::filesystem::path* path_;
   static std::shared_ptr<const model::Model>* model_;
   static std::shared_ptr<const tokenizer::Tokenizer>* tok_;
 };
 
-inline std::filesystem::path* SchedulerTest::path_ = nullptr;
 inline std::shared_ptr<const model::Model>* SchedulerTest::model_ = nullptr;
 inline std::shared_ptr<const tokenizer::Tokenizer>* SchedulerTest::tok_ = nullptr;
 

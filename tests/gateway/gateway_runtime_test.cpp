@@ -3,6 +3,8 @@
 // the admin rollout routes, the outcome hook, and GatewayRuntime itself
 // over static endpoints served by fake upstreams (real sockets, no workers).
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include "gateway/runtime/gateway_runtime.h"
 #include "gateway/runtime/gateway_runtime_impl.h"
 #include "proxy_fake_upstream.h"
+#include "support/poll_until.h"
 
 namespace r1::gateway {
 namespace {
@@ -21,14 +24,8 @@ namespace {
 using server::test::http_request;
 using Json = nlohmann::json;
 
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  return test_support::poll_until(done, timeout, std::chrono::milliseconds(10));
 }
 
 TEST(GatewayConfigTest, FaultFlagsNeedTestMode) {

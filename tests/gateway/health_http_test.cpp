@@ -15,6 +15,7 @@
 #include "gateway/policy/health.h"
 #include "gateway/policy/http_probe.h"
 #include "gateway/runtime/rollout_actions.h"
+#include "support/poll_until.h"
 
 namespace r1::gateway {
 namespace {
@@ -76,12 +77,7 @@ class Responder {
 };
 
 bool wait_until(const std::function<bool()>& done, milliseconds limit = milliseconds(5000)) {
-  const auto deadline = SteadyClock::now() + limit;
-  while (SteadyClock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return done();
+  return test_support::poll_until(done, limit, milliseconds(5));
 }
 
 TEST(HttpProber, ReadsTheStatus) {

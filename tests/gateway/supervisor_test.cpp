@@ -17,6 +17,7 @@
 #include "gateway/support/fake_clock.h"
 #include "gateway/supervisor/process.h"
 #include "gateway/supervisor/supervisor.h"
+#include "support/poll_until.h"
 
 namespace r1::gateway {
 namespace {
@@ -25,12 +26,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 bool wait_until(const std::function<bool()>& done, milliseconds limit = milliseconds(5000)) {
-  const auto deadline = SteadyClock::now() + limit;
-  while (SteadyClock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(5));
-  }
-  return done();
+  return test_support::poll_until(done, limit, milliseconds(5));
 }
 
 // Live (not zombie) processes whose process group is `pgid`.

@@ -12,6 +12,7 @@
 #include "gguf.h"
 #include "gguf/gguf.h"
 #include "llama.h"
+#include "support/temp_dir.h"
 
 namespace r1::gguf {
 namespace {
@@ -19,18 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A per-process scratch directory, removed at exit.
-std::string temp_path(const std::string& name) {
-  struct Dir {
-    fs::path path = fs::temp_directory_path() / ("r1_gguf_peer_" + std::to_string(getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static Dir dir;
-  return (dir.path / name).string();
-}
+std::string temp_path(const std::string& name) { return test_support::scratch_path("r1_gguf_peer", name); }
 
 void quiet_log(ggml_log_level, const char*, void*) {}
 

@@ -9,6 +9,7 @@
 #include "gguf/gguf.h"
 #include "gguf/inspect.h"
 #include "gguf_bytes.h"
+#include "support/temp_dir.h"
 
 namespace r1::gguf {
 namespace {
@@ -19,18 +20,7 @@ using testing::Bytes;
 const std::string kVocabDir = std::string(R1_FIXTURES_DIR) + "/tokenizer/";
 
 // A per-process scratch directory, removed at exit.
-std::string temp_path(const std::string& name) {
-  struct Dir {
-    fs::path path = fs::temp_directory_path() / ("r1_gguf_test_" + std::to_string(getpid()));
-    Dir() { fs::create_directories(path); }
-    ~Dir() {
-      std::error_code ec;
-      fs::remove_all(path, ec);
-    }
-  };
-  static Dir dir;
-  return (dir.path / name).string();
-}
+std::string temp_path(const std::string& name) { return test_support::scratch_path("r1_gguf_test", name); }
 
 // The File views `bytes`: keep them alive while it is used.
 std::shared_ptr<const File> parse_ok(const std::vector<uint8_t>& bytes) {

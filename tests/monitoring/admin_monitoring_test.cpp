@@ -4,6 +4,8 @@
 // supervised and static replicas behind the admin auth, and the rollout
 // metrics of a real RolloutController.
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
@@ -15,6 +17,7 @@
 #include "../server/http_client.h"
 #include "gateway/admin/admin.h"
 #include "gateway/support/rollout_fake.h"
+#include "support/poll_until.h"
 
 namespace r1::gateway {
 namespace {
@@ -22,14 +25,8 @@ namespace {
 using Json = nlohmann::json;
 using server::test::http_request;
 
-template <typename F>
-bool eventually(F done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return done();
+bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  return test_support::poll_until(done, timeout, std::chrono::milliseconds(20));
 }
 
 bool has(const std::string& text, const std::string& line) { return text.find(line) != std::string::npos; }

@@ -7,18 +7,13 @@
 #include <limits>
 #include <random>
 
+#include "random_logits.h"
+
 namespace r1::sampling {
 namespace {
 
-constexpr float kInf = std::numeric_limits<float>::infinity();
-
-std::vector<float> random_logits(size_t n, float scale, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::normal_distribution<float> dist(0.0f, scale);
-  std::vector<float> v(n);
-  for (float& x : v) x = dist(rng);
-  return v;
-}
+using test::kInf;
+using test::random_logits;
 
 // Reference: every non-banned token, fully sorted.
 std::vector<Candidate> sorted_all(const std::vector<float>& logits) {

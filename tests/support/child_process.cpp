@@ -197,13 +197,4 @@ int run_command(const std::vector<std::string>& argv) {
   return child.wait();
 }
 
-bool poll_until(const std::function<bool()>& done, Ms timeout, Ms period) {
-  const auto end = SteadyClock::now() + timeout;
-  for (;;) {
-    if (done()) return true;
-    if (SteadyClock::now() >= end) return false;
-    std::this_thread::sleep_for(period);
-  }
-}
-
 }  // namespace r1::test_support

@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/poll_until.h"  // poll_until, for the users of ChildProcess
+
 namespace r1::test_support {
 
 class ChildProcess {
@@ -88,9 +90,5 @@ class ChildProcess {
 // Runs `argv` to completion, stderr inherited; its exit status (-1 if it
 // could not start or did not exit, -2 if a signal ended it).
 int run_command(const std::vector<std::string>& argv);
-
-// Polls `done` every `period` until it holds or `timeout` passes; its last value.
-bool poll_until(const std::function<bool()>& done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds period = std::chrono::milliseconds(20));
 
 }  // namespace r1::test_support
