@@ -38,6 +38,8 @@
 #include <string>
 #include <vector>
 
+#include "bench_cli.h"
+
 #ifndef R1_PEER_BINS_DIR
 #error "R1_PEER_BINS_DIR must be defined"
 #endif
@@ -374,14 +376,7 @@ int main(int argc, char** argv) {
   CLI::App app{"llama_bench_peer: llama.cpp speed under r1serve bench's protocol"};
   Config c;
   declare(app, c);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  std::string line = app.config_to_str(true, false);
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  std::fprintf(stderr, "# llama_bench_peer: %s\n", line.c_str());
+  if (std::optional<int> exit_code = r1::bench::parse_command_line(app, argc, argv, "llama_bench_peer")) return *exit_code;
   llama_log_set(quiet_log, nullptr);
   ggml_backend_load_all_from_path(R1_PEER_BINS_DIR);
   llama_backend_init();

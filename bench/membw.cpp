@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_cli.h"
 #include "membw_kernels.h"
 
 namespace {
@@ -179,13 +180,6 @@ int main(int argc, char** argv) {
   app.add_option("--isa", c.isa, "auto, avx512, avx2, scalar")
       ->check(CLI::IsMember({"auto", "avx512", "avx2", "scalar"}));
   app.add_flag("--json", c.json, "print one JSON object");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  std::string line = app.config_to_str(true, false);
-  std::replace(line.begin(), line.end(), '\n', ' ');
-  std::fprintf(stderr, "# membw: %s\n", line.c_str());
+  if (std::optional<int> exit_code = r1::bench::parse_command_line(app, argc, argv, "membw")) return *exit_code;
   return run(c);
 }

@@ -60,19 +60,14 @@ R1SERVE=${R1SERVE:-$BUILD_DIR/r1serve}
 MEMBW=${MEMBW:-$BUILD_DIR/bench/membw}
 LLAMA_BENCH=${LLAMA_BENCH:-$BUILD_DIR/bench/llama_bench_peer}
 
-log() { echo "bench-engine: $*" >&2; }
-die() { echo "bench-engine: error: $*" >&2; exit 1; }
+BENCH_NAME=bench-engine
+# shellcheck source=lib/bench_common.sh
+. "$ROOT/scripts/lib/bench_common.sh"
 has_engine() { [[ " $ENGINES " == *" $1 "* ]]; }
 
 build() {
-  [ "${SKIP_BUILD:-0}" = 1 ] && return 0
-  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  fi
-  log "building r1serve, membw, llama_bench_peer in $BUILD_DIR"
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target r1serve membw >&2
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target llama_bench_peer >&2 ||
-    log "llama_bench_peer not built (no llama.cpp peer? run scripts/setup.sh)"
+  bench_build r1serve membw
+  bench_build llama_bench_peer || log "llama_bench_peer not built (no llama.cpp peer? run scripts/setup.sh)"
 }
 
 check_tools() {
@@ -88,13 +83,7 @@ check_tools() {
 synth_models() {
   mkdir -p "$R1_BENCH_DIR"
   for type in $TYPES; do
-    local f="$R1_BENCH_DIR/$PRESET-$type.gguf"
-    if [ -s "$f" ]; then continue; fi
-    log "synthesizing $f"
-    # synth writes f.partial and renames it when complete.
-    "$R1SERVE" model synth --preset "$PRESET" --type "$type" -o "$f" -t "${JOBS:-2}" 2>&1 |
-      grep -v '^#' >&2 || true
-    [ -s "$f" ] || die "synth of $PRESET $type failed"
+    bench_synth "$PRESET" "$type" "$R1_BENCH_DIR/$PRESET-$type.gguf"
   done
 }
 
@@ -171,16 +160,8 @@ measure() {
 }
 
 machine_facts() {
-  local cpu
-  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)
-  cat >"$WORK/facts.json" <<EOF
-{"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "cpu": "${cpu:-unknown}", "cores": $(nproc),
- "kernel": "$(uname -r)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "load_before": "$(sed 's/.*load average: //' "$WORK/load_before")",
- "load_after": "$(sed 's/.*load average: //' "$WORK/load_after")",
- "preset": "$PRESET", "pp": $PP, "tg": $TG, "batch": $BATCH, "depth": $DEPTH,
- "rounds": $ROUNDS, "reps": $REPS}
-EOF
+  bench_facts "\"preset\": \"$PRESET\", \"pp\": $PP, \"tg\": $TG, \"batch\": $BATCH, \"depth\": $DEPTH,
+ \"rounds\": $ROUNDS, \"reps\": $REPS" >"$WORK/facts.json"
 }
 
 report() {

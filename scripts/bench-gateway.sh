@@ -66,8 +66,9 @@ CHAOS_TEST=${CHAOS_TEST:-$BUILD_DIR/tests/e2e/chaos_e2e_test}
 if [ "$QUICK" = 1 ]; then OUT_DIR=${OUT_DIR:-$R1_BENCH_DIR/quick}; fi
 OUT_DIR=${OUT_DIR:-docs/benchmarks}
 
-log() { echo "bench-gateway: $*" >&2; }
-die() { echo "bench-gateway: error: $*" >&2; exit 1; }
+BENCH_NAME=bench-gateway
+# shellcheck source=lib/bench_common.sh
+. "$ROOT/scripts/lib/bench_common.sh"
 for tool in jq curl awk; do command -v "$tool" >/dev/null || die "$tool is required"; done
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-gateway.XXXXXX")
@@ -85,25 +86,15 @@ trap 'stop_gateway; rm -rf "$WORK"' EXIT
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 build() {
-  [ "${SKIP_BUILD:-0}" = 1 ] && return 0
-  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  fi
   local targets=(r1serve)
   [ "$RUN_CHAOS" = 1 ] && targets+=(chaos_e2e_test)
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target "${targets[@]}" >&2
+  bench_build "${targets[@]}"
 }
 
-# synth PRESET TYPE -> path (cached; written under a temporary name first).
+# synth PRESET TYPE -> path (cached).
 synth() {
-  local f="$R1_BENCH_DIR/$1-$2.gguf"
-  if [ ! -s "$f" ]; then
-    mkdir -p "$R1_BENCH_DIR"
-    log "synthesizing $f (once)"
-    "$R1SERVE" model synth --preset "$1" --type "$2" -o "$f.tmp.$$" -t "${JOBS:-2}" >&2
-    mv "$f.tmp.$$" "$f"
-  fi
-  echo "$f"
+  bench_synth "$1" "$2" "$R1_BENCH_DIR/$1-$2.gguf"
+  echo "$R1_BENCH_DIR/$1-$2.gguf"
 }
 
 # start_gateway NAME MODEL: one pool, one replica; sets GW_PID, GW_PORT, ADMIN.

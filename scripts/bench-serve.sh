@@ -68,27 +68,14 @@ R1SERVE=${R1SERVE:-$BUILD_DIR/r1serve}
 BIG="$R1_BENCH_DIR/$PRESET-$TYPE.gguf"
 TINY="$R1_BENCH_DIR/tiny-qwen2-q8_0.gguf"
 
-log() { echo "bench-serve: $*" >&2; }
-die() { echo "bench-serve: error: $*" >&2; exit 1; }
+BENCH_NAME=bench-serve
+# shellcheck source=lib/bench_common.sh
+. "$ROOT/scripts/lib/bench_common.sh"
 has_test() { [[ " $TESTS " == *" $1 "* ]]; }
 
-build() {
-  [ "${SKIP_BUILD:-0}" = 1 ] && return 0
-  if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  fi
-  log "building r1serve in $BUILD_DIR"
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target r1serve >&2
-}
+build() { bench_build r1serve; }
 
-# synth PRESET TYPE FILE: once (synth writes FILE.partial and renames it).
-synth() {
-  [ -s "$3" ] && return 0
-  mkdir -p "$(dirname "$3")"
-  log "synthesizing $3"
-  "$R1SERVE" model synth --preset "$1" --type "$2" -o "$3" -t "${JOBS:-2}" 2>&1 | grep -v '^#' >&2 || true
-  [ -s "$3" ] || die "synth of $1 $2 failed"
-}
+synth() { bench_synth "$@"; }  # PRESET TYPE FILE
 
 # start_server NAME MODEL ARGS...: sets PID and PORT; stderr in $WORK/NAME.log.
 start_server() {
@@ -232,19 +219,11 @@ test_rss() {
 }
 
 machine_facts() {
-  local cpu
-  cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)
-  cat >"$WORK/facts.json" <<EOF
-{"date": "$(date -u +%Y-%m-%dT%H:%MZ)", "cpu": "${cpu:-unknown}", "cores": $(nproc),
- "kernel": "$(uname -r)", "commit": "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)",
- "load_before": "$(sed 's/.*load average: //' "$WORK/load_before")",
- "load_after": "$(sed 's/.*load average: //' "$WORK/load_after")",
- "quick": ${QUICK:-0}, "threads": $THREADS, "big_model": "$PRESET $TYPE", "streams": $STREAMS,
- "out_len": $OUT_LEN, "prompt_len": $PROMPT_LEN, "reqs_per_stream": $REQS_PER_STREAM,
- "conns": $CONNS, "conn_requests": $CONN_REQUESTS, "predict_tokens": $PREDICT_TOKENS, "tg": $TG,
- "rounds": $ROUNDS, "rss_requests": $RSS_REQUESTS, "rss_every": $RSS_EVERY, "rss_conc": $RSS_CONC,
- "fd_limit": $(ulimit -n)}
-EOF
+  bench_facts "\"quick\": ${QUICK:-0}, \"threads\": $THREADS, \"big_model\": \"$PRESET $TYPE\", \"streams\": $STREAMS,
+ \"out_len\": $OUT_LEN, \"prompt_len\": $PROMPT_LEN, \"reqs_per_stream\": $REQS_PER_STREAM,
+ \"conns\": $CONNS, \"conn_requests\": $CONN_REQUESTS, \"predict_tokens\": $PREDICT_TOKENS, \"tg\": $TG,
+ \"rounds\": $ROUNDS, \"rss_requests\": $RSS_REQUESTS, \"rss_every\": $RSS_EVERY, \"rss_conc\": $RSS_CONC,
+ \"fd_limit\": $(ulimit -n)" >"$WORK/facts.json"
 }
 
 # The report: medians over rounds; writes OUT_DIR/serve.md and serve.csv and

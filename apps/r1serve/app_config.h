@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "sampling/overrides.h"
+
 namespace r1::app {
 
 inline constexpr int kExitOk = 0;
@@ -27,12 +29,7 @@ struct ModelOptions {
 };
 
 struct SamplingOptions {
-  std::optional<float> temp;
-  std::optional<float> top_p;
-  std::optional<int> top_k;
-  std::optional<float> min_p;
-  std::optional<float> repeat_penalty;
-  std::optional<uint64_t> seed;
+  sampling::SamplingOverrides fields;  // --temp, --top-p, --top-k, --min-p, --repeat-penalty, --seed
   int n_predict = -1;  // -1: until end of generation or context
   std::vector<std::string> stop;
 };

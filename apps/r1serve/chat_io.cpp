@@ -10,16 +10,7 @@
 namespace r1::app {
 
 Result<sampling::SamplingParams> sampling_params(const LoadedModel& m, const SamplingOptions& o) {
-  sampling::SamplingParams p = sampling::defaults_from_gguf(*m.file);
-  if (o.temp) p.temperature = *o.temp;
-  if (o.top_p) p.top_p = *o.top_p;
-  if (o.top_k) p.top_k = *o.top_k;
-  if (o.min_p) p.min_p = *o.min_p;
-  if (o.repeat_penalty) p.repeat_penalty = *o.repeat_penalty;
-  if (o.seed) {
-    p.has_seed = true;
-    p.seed = *o.seed;
-  }
+  sampling::SamplingParams p = sampling::with_overrides(sampling::defaults_from_gguf(*m.file), o.fields);
   p.max_tokens = o.n_predict;
   p.stop = o.stop;
   R1_RETURN_IF_ERROR(sampling::validate(p, m.tokenizer->n_vocab()));
@@ -112,6 +103,17 @@ engine::SessionOptions session_options(const ModelOptions& m) {
   so.n_ctx = m.ctx;
   so.n_threads = m.threads;
   return so;
+}
+
+Result<ChatModel> open_chat_model(const ModelOptions& model, const SamplingOptions& sampling,
+                                  const ChatOptions& chat) {
+  ChatModel cm;
+  R1_ASSIGN_OR_RETURN(cm.loaded, load_model(model.path, model.ctx));
+  R1_ASSIGN_OR_RETURN(cm.sampling, sampling_params(cm.loaded, sampling));
+  R1_ASSIGN_OR_RETURN(cm.setup, chat_setup(cm.loaded, chat));
+  R1_ASSIGN_OR_RETURN(cm.session,
+                      engine::Session::create(cm.loaded.model, cm.loaded.tokenizer, session_options(model)));
+  return cm;
 }
 
 }  // namespace r1::app

@@ -64,4 +64,16 @@ void print_stats(const engine::GenerateStats& s, double load_seconds);
 
 engine::SessionOptions session_options(const ModelOptions& m);
 
+// What `run` and `chat` start from: the loaded model, its sampling
+// parameters (the model's defaults with the options applied), the chat
+// template and an engine session; the first error, as each step reports it.
+struct ChatModel {
+  LoadedModel loaded;
+  sampling::SamplingParams sampling;
+  ChatSetup setup;
+  std::unique_ptr<engine::Session> session;
+};
+Result<ChatModel> open_chat_model(const ModelOptions& model, const SamplingOptions& sampling,
+                                  const ChatOptions& chat);
+
 }  // namespace r1::app

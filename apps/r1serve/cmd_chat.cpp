@@ -66,20 +66,13 @@ struct ChatState {
 }  // namespace
 
 int chat_command(const ChatConfig& c) {
-  Result<LoadedModel> m = load_model(c.model.path, c.model.ctx);
-  if (!m.ok()) return report(m.error());
-  Result<sampling::SamplingParams> sp = sampling_params(*m, c.sampling);
-  if (!sp.ok()) return report(sp.error());
-  Result<ChatSetup> setup = chat_setup(*m, c.chat);
-  if (!setup.ok()) return report(setup.error());
-  Result<std::unique_ptr<engine::Session>> session =
-      engine::Session::create(m->model, m->tokenizer, session_options(c.model));
-  if (!session.ok()) return report(session.error());
+  Result<ChatModel> cm = open_chat_model(c.model, c.sampling, c.chat);
+  if (!cm.ok()) return report(cm.error());
   print_config();
   std::fprintf(stderr, "loaded in %.2f s; /exit to quit, /reset to clear the history\n",
-               m->load_seconds);
+               cm->loaded.load_seconds);
 
-  ChatState state{c, *m, *setup, *sp, **session, {}};
+  ChatState state{c, cm->loaded, cm->setup, cm->sampling, *cm->session, {}};
   state.reset();
   const bool tty = isatty(fileno(stdin)) != 0;
   std::string line;
@@ -91,7 +84,7 @@ int chat_command(const ChatConfig& c) {
     if (!std::getline(std::cin, line) || line == "/exit") break;
     if (line == "/reset") {
       state.reset();
-      (*session)->reset();
+      cm->session->reset();
       continue;
     }
     if (line.empty()) continue;

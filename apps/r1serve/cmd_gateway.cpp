@@ -44,6 +44,16 @@ CLI::App* add_gateway_command(CLI::App& app, GatewayCommandConfig& c) {
   return cmd;
 }
 
+gateway::RuntimeOptions runtime_options(const std::string& config_path, bool test_mode, const std::string& host,
+                                        const std::string& admin_key) {
+  gateway::RuntimeOptions options;
+  options.config_path = config_path;
+  options.test_mode = test_mode;
+  options.host = host;
+  options.admin_key = admin_key;
+  return options;
+}
+
 int run_gateway(const gateway::GatewayConfig& config, gateway::RuntimeOptions options) {
   const sigset_t signals = block_signals();  // before any thread starts
   // ~1,000 client connections plus their upstream ones need more than the
@@ -80,12 +90,7 @@ int gateway_command(const GatewayCommandConfig& c) {
   Result<gateway::GatewayConfig> config = gateway::load_config_file(c.config_path, gateway::ParseOptions{c.test_mode});
   if (!config.ok()) return report(config.error());
   print_config();
-  gateway::RuntimeOptions options;
-  options.config_path = c.config_path;
-  options.test_mode = c.test_mode;
-  options.host = c.host;
-  options.admin_key = c.admin_key;
-  return run_gateway(*config, std::move(options));
+  return run_gateway(*config, runtime_options(c.config_path, c.test_mode, c.host, c.admin_key));
 }
 
 }  // namespace r1::app

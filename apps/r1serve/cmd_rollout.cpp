@@ -1,33 +1,22 @@
 // `r1serve rollout start|status|promote|abort`: a client of the gateway's
-// admin API (Boost.Beast over one io_context, with a deadline).
+// admin API (http::blocking_request, with one deadline).
 #include <nlohmann/json.hpp>
 
-#include <utility>  // before asio: awaitable.hpp uses std::exchange
-
-#include <boost/asio/connect.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <cstdio>
 
 #include "cmd_up.h"
 #include "common.h"
+#include "http/client.h"
 #include "http/url.h"
 
 namespace r1::app {
 namespace {
 
-namespace beast = boost::beast;
-namespace http = beast::http;
-namespace net = boost::asio;
-using tcp = net::ip::tcp;
-
 constexpr auto kTimeout = std::chrono::seconds(60);
 
 struct Url {
   std::string host;
-  std::string port;
+  uint16_t port = 0;
 };
 
 // "http://HOST:PORT", trailing slashes allowed.
@@ -36,7 +25,7 @@ Result<Url> parse_url(const std::string& url) {
   if (!u.ok() || u->scheme != "http" || !u->has_port || u->target.find_first_not_of('/') != std::string::npos) {
     return make_error(ErrorCode::kInvalidArgument, "--admin: expected http://HOST:PORT, got '" + url + "'");
   }
-  return Url{u->host, std::to_string(u->port)};
+  return Url{u->host, static_cast<uint16_t>(u->port)};
 }
 
 struct Answer {
@@ -44,35 +33,23 @@ struct Answer {
   std::string body;
 };
 
-Result<Answer> call(const RolloutCommandConfig& c, http::verb method, const std::string& target,
+Result<Answer> call(const RolloutCommandConfig& c, const std::string& method, const std::string& target,
                     const std::string& body) {
   R1_ASSIGN_OR_RETURN(Url url, parse_url(c.admin));
-  net::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  http::request<http::string_body> req{method, target, 11};
-  req.set(http::field::host, url.host + ":" + url.port);
-  if (!c.admin_key.empty()) req.set(http::field::authorization, "Bearer " + c.admin_key);
-  if (method == http::verb::post) req.set(http::field::content_type, "application/json");
-  req.body() = body;
-  req.prepare_payload();
-  beast::flat_buffer buffer;
-  http::response<http::string_body> res;
-  beast::error_code result;
-  tcp::resolver resolver(ioc);
-  stream.expires_after(kTimeout);
-  resolver.async_resolve(url.host, url.port, [&](beast::error_code ec, tcp::resolver::results_type eps) {
-    if (ec) return void(result = ec);
-    stream.async_connect(eps, [&](beast::error_code ec2, const tcp::endpoint&) {
-      if (ec2) return void(result = ec2);
-      http::async_write(stream, req, [&](beast::error_code ec3, size_t) {
-        if (ec3) return void(result = ec3);
-        http::async_read(stream, buffer, res, [&](beast::error_code ec4, size_t) { result = ec4; });
-      });
-    });
-  });
-  ioc.run();
-  if (result) return make_error(ErrorCode::kIo, "admin API " + c.admin + ": " + result.message());
-  return Answer{static_cast<int>(res.result_int()), res.body()};
+  r1::http::BlockingRequest req;
+  req.method = method;
+  req.host = url.host;
+  req.port = url.port;
+  req.resolve = true;
+  req.target = target;
+  if (method == "POST") req.content_type = "application/json";
+  req.body = body;
+  if (!c.admin_key.empty()) req.headers.emplace_back("Authorization", "Bearer " + c.admin_key);
+  req.connect_timeout = req.total_timeout = kTimeout;
+  req.max_bytes = 16 << 20;
+  Result<r1::http::BlockingResponse> res = r1::http::blocking_request(req);
+  if (!res.ok()) return make_error(ErrorCode::kIo, "admin API " + c.admin + ": " + res.error().message);
+  return Answer{res->status, std::string(res->body())};
 }
 
 std::string start_body(const RolloutCommandConfig& c) {
@@ -122,10 +99,10 @@ RolloutCommands add_rollout_command(CLI::App& app, RolloutCommandConfig& c) {
 
 int rollout_command(const RolloutCommands& cmds, const RolloutCommandConfig& c) {
   Result<Answer> answer = make_error(ErrorCode::kInvalidArgument, "rollout: no action given");
-  if (cmds.start->parsed()) answer = call(c, http::verb::post, "/admin/rollout", start_body(c));
-  else if (cmds.status->parsed()) answer = call(c, http::verb::get, "/admin/rollout", "");
-  else if (cmds.promote->parsed()) answer = call(c, http::verb::post, "/admin/rollout/promote", "");
-  else if (cmds.abort->parsed()) answer = call(c, http::verb::post, "/admin/rollout/abort", "");
+  if (cmds.start->parsed()) answer = call(c, "POST", "/admin/rollout", start_body(c));
+  else if (cmds.status->parsed()) answer = call(c, "GET", "/admin/rollout", "");
+  else if (cmds.promote->parsed()) answer = call(c, "POST", "/admin/rollout/promote", "");
+  else if (cmds.abort->parsed()) answer = call(c, "POST", "/admin/rollout/abort", "");
   if (!answer.ok()) return report(answer.error());
   if (answer->status < 200 || answer->status >= 300) {
     std::fprintf(stderr, "error: %s\n", error_message(*answer).c_str());

@@ -15,33 +15,26 @@ CLI::App* add_run_command(CLI::App& app, RunConfig& c) {
 }
 
 int run_command(const RunConfig& c) {
-  Result<LoadedModel> m = load_model(c.model.path, c.model.ctx);
-  if (!m.ok()) return report(m.error());
-  Result<sampling::SamplingParams> sp = sampling_params(*m, c.sampling);
-  if (!sp.ok()) return report(sp.error());
-  Result<ChatSetup> setup = chat_setup(*m, c.chat);
-  if (!setup.ok()) return report(setup.error());
+  Result<ChatModel> cm = open_chat_model(c.model, c.sampling, c.chat);
+  if (!cm.ok()) return report(cm.error());
   std::vector<tokenizer::ChatMessage> messages;
   if (!c.chat.system.empty()) messages.push_back({"system", c.chat.system, ""});
   messages.push_back({"user", c.prompt, ""});
   std::string text;
-  Result<std::vector<int32_t>> prompt = render_prompt(*m, *setup, messages, &text);
+  Result<std::vector<int32_t>> prompt = render_prompt(cm->loaded, cm->setup, messages, &text);
   if (!prompt.ok()) return report(prompt.error());
-  Result<std::unique_ptr<engine::Session>> session =
-      engine::Session::create(m->model, m->tokenizer, session_options(c.model));
-  if (!session.ok()) return report(session.error());
   print_config();
 
   StreamPrinter printer(c.chat.reasoning == "show", tokenizer::prompt_opens_reasoning(text));
-  engine::GenerateRequest req{std::move(*prompt), *sp};
+  engine::GenerateRequest req{std::move(*prompt), cm->sampling};
   Result<engine::GenerateStats> stats =
-      (*session)->generate(req, [&](const engine::TokenEvent& e) {
+      cm->session->generate(req, [&](const engine::TokenEvent& e) {
         printer.push(e.text);
         return true;
       });
   printer.finish();
   if (!stats.ok()) return report(stats.error());
-  print_stats(*stats, m->load_seconds);
+  print_stats(*stats, cm->loaded.load_seconds);
   return kExitOk;
 }
 

@@ -91,11 +91,7 @@ int up_command(const UpConfig& c) {
     if (!config.ok()) return report(config.error());
   }
   print_config();
-  gateway::RuntimeOptions options;
-  options.config_path = c.config_path;
-  options.test_mode = c.test_mode;
-  options.host = c.host;
-  options.admin_key = c.admin_key;
+  gateway::RuntimeOptions options = runtime_options(c.config_path, c.test_mode, c.host, c.admin_key);
   if (!c.config_path.empty()) {
     options.load_config = [c, model, default_state] { return up_config(c, model, default_state); };
   }

@@ -83,4 +83,8 @@ int rollout_command(const RolloutCommands& cmds, const RolloutCommandConfig& c);
 // gateway; `options.self_exe` is filled in here.
 int run_gateway(const gateway::GatewayConfig& config, gateway::RuntimeOptions options);
 
+// The runtime options up and gateway set alike.
+gateway::RuntimeOptions runtime_options(const std::string& config_path, bool test_mode, const std::string& host,
+                                        const std::string& admin_key);
+
 }  // namespace r1::app

@@ -25,12 +25,12 @@ void add_model_options(CLI::App* cmd, ModelOptions& m) {
 }
 
 void add_sampling_options(CLI::App* cmd, SamplingOptions& s) {
-  cmd->add_option("--temp", s.temp, "temperature (0: greedy; default from the model, else 0.6)");
-  cmd->add_option("--top-p", s.top_p, "nucleus sampling threshold (default 0.95)");
-  cmd->add_option("--top-k", s.top_k, "top-k cut (0: off)");
-  cmd->add_option("--min-p", s.min_p, "min-p cut (0: off)");
-  cmd->add_option("--repeat-penalty", s.repeat_penalty, "repetition penalty (1: off)");
-  cmd->add_option("--seed", s.seed, "sampling seed (default: random)");
+  cmd->add_option("--temp", s.fields.temperature, "temperature (0: greedy; default from the model, else 0.6)");
+  cmd->add_option("--top-p", s.fields.top_p, "nucleus sampling threshold (default 0.95)");
+  cmd->add_option("--top-k", s.fields.top_k, "top-k cut (0: off)");
+  cmd->add_option("--min-p", s.fields.min_p, "min-p cut (0: off)");
+  cmd->add_option("--repeat-penalty", s.fields.repeat_penalty, "repetition penalty (1: off)");
+  cmd->add_option("--seed", s.fields.seed, "sampling seed (default: random)");
   cmd->add_option("-n,--n-predict", s.n_predict, "max tokens to generate (-1: no limit)")
       ->check(CLI::Range(-1, 1 << 24));
   cmd->add_option("--stop", s.stop, "stop string (repeatable)");

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -49,11 +50,28 @@ bool wait_fd(int fd, short events, Clock::time_point deadline) {
   }
 }
 
+// The host's IPv4 address: numeric, or (resolve) "localhost" or a name.
+Result<in_addr> host_address(const BlockingRequest& r) {
+  in_addr a{};
+  if (::inet_pton(AF_INET, r.host.c_str(), &a) == 1) return a;
+  if (!r.resolve) return fail("bad host " + r.host);
+  if (r.host == "localhost") return host_address(BlockingRequest{.host = "127.0.0.1"});
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(r.host.c_str(), nullptr, &hints, &found);
+  if (rc != 0 || found == nullptr) return fail("cannot resolve " + r.host + ": " + ::gai_strerror(rc));
+  a = reinterpret_cast<const sockaddr_in*>(found->ai_addr)->sin_addr;
+  ::freeaddrinfo(found);
+  return a;
+}
+
 Status connect_to(int fd, const BlockingRequest& r, Clock::time_point deadline) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(r.port);
-  if (::inet_pton(AF_INET, r.host.c_str(), &addr.sin_addr) != 1) return fail("bad host " + r.host);
+  R1_ASSIGN_OR_RETURN(addr.sin_addr, host_address(r));
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return Status();
   if (errno != EINPROGRESS) return errno_error("connect", errno);
   if (!wait_fd(fd, POLLOUT, deadline)) return fail("timeout");
@@ -114,6 +132,7 @@ std::string render(const BlockingRequest& r) {
   std::string out = r.method + " " + r.target + " HTTP/1.1\r\nHost: " + r.host + ":" + std::to_string(r.port) +
                     "\r\nUser-Agent: " + r.user_agent + "\r\n";
   if (!r.content_type.empty()) out += "Content-Type: " + r.content_type + "\r\n";
+  for (const auto& [name, value] : r.headers) out += name + ": " + value + "\r\n";
   if (!r.body.empty() || r.method == "POST") out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
   return out + "Connection: close\r\n\r\n" + r.body;
 }
@@ -124,12 +143,20 @@ Result<BlockingResponse> blocking_request(const BlockingRequest& request) {
   const Clock::time_point start = Clock::now();
   const Clock::time_point deadline = start + request.total_timeout;
   const Clock::time_point connect_deadline = std::min(deadline, start + request.connect_timeout);
+  for (const auto& [name, value] : request.headers) {
+    if ((name + value).find_first_of("\r\n") != std::string::npos) return fail("bad header " + name);
+  }
   Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return errno_error("socket", errno);
   R1_RETURN_IF_ERROR(connect_to(fd.get(), request, connect_deadline));
   R1_RETURN_IF_ERROR(send_all(fd.get(), render(request), deadline));
   R1_ASSIGN_OR_RETURN(std::string raw, read_answer(fd.get(), request, deadline));
   return parse_status(std::move(raw));
+}
+
+std::string_view BlockingResponse::body() const {
+  const size_t end = raw.find("\r\n\r\n");
+  return end == std::string::npos ? std::string_view() : std::string_view(raw).substr(end + 4);
 }
 
 int find_free_port() {

@@ -6,6 +6,7 @@
 #endif
 
 #include "core/check.h"
+#include "core/enum_names.h"
 #include "kernels/kernels.h"
 #include "kernels/ref/quants.h"
 #include "kernels/x86/x86.h"
@@ -107,12 +108,8 @@ std::atomic<Isa>& active_slot() {
 }  // namespace
 
 const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::kScalar: return "scalar";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
-  }
-  return "unknown";
+  static constexpr EnumName<Isa> kIsas[] = {{Isa::kScalar, "scalar"}, {Isa::kAvx2, "avx2"}, {Isa::kAvx512, "avx512"}};
+  return enum_name(kIsas, isa, "unknown");
 }
 
 bool cpu_supports(Isa isa) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/enum_names.h"
 #include "http/url.h"
 
 namespace r1::loadgen {
@@ -11,6 +12,12 @@ namespace {
 Error bad(const std::string& option, const std::string& message) {
   return make_error(ErrorCode::kInvalidArgument, option + ": " + message);
 }
+
+constexpr EnumName<ApiEndpoint> kEndpointNames[] = {
+    {ApiEndpoint::kChat, "chat"}, {ApiEndpoint::kCompletions, "completions"}, {ApiEndpoint::kPredict, "predict"}};
+constexpr EnumName<ApiEndpoint> kEndpointPaths[] = {{ApiEndpoint::kChat, "/v1/chat/completions"},
+                                                    {ApiEndpoint::kCompletions, "/v1/completions"},
+                                                    {ApiEndpoint::kPredict, "/api/predict"}};
 
 }  // namespace
 
@@ -30,30 +37,12 @@ Result<Url> parse_url(std::string_view text) {
 }
 
 Result<ApiEndpoint> parse_endpoint(std::string_view name) {
-  if (name == "chat") return ApiEndpoint::kChat;
-  if (name == "completions") return ApiEndpoint::kCompletions;
-  if (name == "predict") return ApiEndpoint::kPredict;
-  return bad("--endpoint",
-             "expected chat, completions or predict, got '" + std::string(name) + "'");
+  if (std::optional<ApiEndpoint> e = enum_from_name(kEndpointNames, name)) return *e;
+  return bad("--endpoint", "expected " + enum_names_list(kEndpointNames) + ", got '" + std::string(name) + "'");
 }
 
-const char* endpoint_name(ApiEndpoint endpoint) {
-  switch (endpoint) {
-    case ApiEndpoint::kChat: return "chat";
-    case ApiEndpoint::kCompletions: return "completions";
-    case ApiEndpoint::kPredict: return "predict";
-  }
-  return "?";
-}
-
-const char* endpoint_path(ApiEndpoint endpoint) {
-  switch (endpoint) {
-    case ApiEndpoint::kChat: return "/v1/chat/completions";
-    case ApiEndpoint::kCompletions: return "/v1/completions";
-    case ApiEndpoint::kPredict: return "/api/predict";
-  }
-  return "/";
-}
+const char* endpoint_name(ApiEndpoint endpoint) { return enum_name(kEndpointNames, endpoint); }
+const char* endpoint_path(ApiEndpoint endpoint) { return enum_name(kEndpointPaths, endpoint, "/"); }
 
 bool endpoint_streams(ApiEndpoint endpoint) { return endpoint != ApiEndpoint::kPredict; }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 #include <utility>
 
+#include "core/enum_names.h"
 #include "core/check.h"
 
 namespace r1::metrics {
@@ -60,12 +61,9 @@ std::string label_set(const std::vector<std::string>& names, const std::vector<s
 }
 
 const char* type_name(Type t) {
-  switch (t) {
-    case Type::kCounter: return "counter";
-    case Type::kGauge: return "gauge";
-    case Type::kHistogram: return "histogram";
-  }
-  return "untyped";
+  static constexpr EnumName<Type> kTypes[] = {
+      {Type::kCounter, "counter"}, {Type::kGauge, "gauge"}, {Type::kHistogram, "histogram"}};
+  return enum_name(kTypes, t, "untyped");
 }
 
 template <typename M>

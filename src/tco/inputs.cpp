@@ -4,10 +4,16 @@
 
 #include <cstdint>
 
+#include "core/enum_names.h"
 #include "config/yaml_section.h"
 
 namespace r1::tco {
 namespace {
+
+// The YAML key of each pricing model (cloud.price_per_*).
+constexpr EnumName<CloudPricing> kPricingKeys[] = {{CloudPricing::kPerYear, "price_per_year"},
+                                                   {CloudPricing::kPerHour, "price_per_hour"},
+                                                   {CloudPricing::kPerMillionTokens, "price_per_million_tokens"}};
 
 using config::config_error;
 using config::YamlSection;
@@ -51,11 +57,11 @@ Status parse_local(const YamlSection& s, LocalInputs& l) {
 // Exactly one of the three price keys sets the pricing model.
 Status parse_cloud_price(const YamlSection& s, CloudInputs& c) {
   int given = 0;
-  for (CloudPricing p : {CloudPricing::kPerYear, CloudPricing::kPerHour, CloudPricing::kPerMillionTokens}) {
-    if (!s.has(pricing_key(p))) continue;
-    if (++given > 1) return config_error(s.key_path(pricing_key(p)), "give only one cloud price");
+  for (const auto& [p, key] : kPricingKeys) {
+    if (!s.has(key)) continue;
+    if (++given > 1) return config_error(s.key_path(key), "give only one cloud price");
     c.pricing = p;
-    R1_RETURN_IF_ERROR(s.read_double(pricing_key(p), c.price, 0, kMaxAmount));
+    R1_RETURN_IF_ERROR(s.read_double(key, c.price, 0, kMaxAmount));
   }
   if (given == 0) {
     return config_error(s.key_path("price_per_year"),
@@ -152,12 +158,7 @@ Status check_currency(const std::string& symbol, const std::string& key_path) {
 }
 
 const char* pricing_key(CloudPricing pricing) {
-  switch (pricing) {
-    case CloudPricing::kPerYear: return "price_per_year";
-    case CloudPricing::kPerHour: return "price_per_hour";
-    case CloudPricing::kPerMillionTokens: return "price_per_million_tokens";
-  }
-  return "price_per_year";
+  return enum_name(kPricingKeys, pricing, "price_per_year");
 }
 
 TcoInputs brief_inputs() {

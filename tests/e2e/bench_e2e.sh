@@ -11,8 +11,8 @@ LLAMA_BIN="${3:-}"
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "--- $*"; }
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 
 # json_check JSON PYTHON-EXPR: the expression (over j) must hold.
 json_check() {
@@ -45,13 +45,6 @@ grep -q '^pp8 ' "$T/text" && grep -q '^tg2 ' "$T/text" && grep -q 'peak RSS' "$T
   fail "bench text output: $(cat "$T/text")"
 
 step errors
-expect_error() {
-  local rc=0
-  "$@" >/dev/null 2>"$T/e" || rc=$?
-  [ "$rc" -ne 0 ] || fail "expected failure: $*"
-  [ "$(wc -l <"$T/e")" -eq 1 ] || fail "expected one stderr line for: $* -> $(cat "$T/e")"
-  grep -q '^error: ' "$T/e" || fail "no 'error:' line for: $*"
-}
 expect_error "$R" bench -m "$T/missing.gguf" --json
 expect_error "$R" bench -m "$M" --batch 0
 expect_error "$R" bench -m "$M" --reps 0

@@ -7,8 +7,8 @@ set -euo pipefail
 R="$1"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-step() { echo "--- $*"; }
+# shellcheck source=e2e_lib.sh
+. "$(dirname "$0")/e2e_lib.sh"
 
 step synth
 "$R" model synth --preset tiny-qwen2 --type q8_0 -o "$T/m.gguf" --threads 2 2>"$T/err" ||
@@ -52,13 +52,6 @@ grep -q "general.architecture" "$T/inspect" || fail "inspect: no metadata"
 grep -q "output.weight" "$T/inspect" || fail "inspect: no tensors"
 
 step errors
-expect_error() {
-  local rc=0
-  "$@" >/dev/null 2>"$T/e" || rc=$?
-  [ "$rc" -ne 0 ] || fail "expected failure: $*"
-  [ "$(wc -l <"$T/e")" -eq 1 ] || fail "expected one stderr line for: $* -> $(cat "$T/e")"
-  grep -q '^error: ' "$T/e" || fail "no 'error:' line for: $*"
-}
 echo "this is not a model" >"$T/text.txt"
 expect_error "$R" run -m "$T/missing.gguf" -p hi
 expect_error "$R" run -m "$T/text.txt" -p hi

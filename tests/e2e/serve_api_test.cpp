@@ -14,24 +14,13 @@ namespace {
 
 constexpr int32_t kThinkClose = 151649;  // "</think>" in the Qwen2 vocab
 
-class ServeApi : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new ServeProcess({"-m", tiny_model(), "--parallel", "8", "--queue", "64", "--ctx",
-                                "512", "--threads", "2", "--http-threads", "4"});
-    ASSERT_TRUE(server_->started()) << server_->log();
-    ASSERT_TRUE(server_->wait_ready(std::chrono::seconds(30))) << server_->log();
+class ServeApi : public SharedServeTest<ServeApi> {
+ public:
+  static std::vector<std::string> server_args() {
+    return {"-m", tiny_model(), "--parallel", "8", "--queue", "64", "--ctx", "512",
+            "--threads", "2", "--http-threads", "4"};
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(server_ != nullptr && server_->started()); }
-  static uint16_t port() { return server_->port(); }
-
-  static ServeProcess* server_;
 };
-ServeProcess* ServeApi::server_ = nullptr;
 
 TEST_F(ServeApi, ReasoningStreamsAndMatchesNonStream) {
   // The R1 template pre-fills "<think>\n": without a "</think>" all is reasoning.

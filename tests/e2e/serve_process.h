@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "support/child_process.h"
 
 namespace r1::e2e {
@@ -49,6 +51,27 @@ class ServeProcess : public ChildProcess {
 
  private:
   uint16_t port_ = 0;
+};
+
+// A test suite sharing one `r1serve serve`: started (and waited ready) once
+// before the suite's first test with Suite::server_args(), killed after
+// its last. Each suite (CRTP) has its own server.
+template <class Suite>
+class SharedServeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = new ServeProcess(Suite::server_args());
+    ASSERT_TRUE(server_->started()) << server_->log();
+    ASSERT_TRUE(server_->wait_ready(std::chrono::seconds(30))) << server_->log();
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(server_ != nullptr && server_->started()); }
+  static uint16_t port() { return server_->port(); }
+
+  static inline ServeProcess* server_ = nullptr;
 };
 
 }  // namespace r1::e2e

@@ -12,20 +12,8 @@
 namespace r1::engine {
 namespace {
 
-
-class EngineTest : public ::testing::Test {
+class EngineTest : public test::TinyModelSuite {
  protected:
-  static void SetUpTestSuite() {
-    test::TinyModel tiny = test::load_tiny_model();
-    ASSERT_TRUE(tiny.model && tiny.tokenizer);
-    model_ = new std::shared_ptr<const model::Model>(tiny.model);
-    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(tiny.tokenizer);
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete tok_;
-  }
-
   static std::unique_ptr<Session> session(int threads = 2, int64_t n_ctx = 256) {
     SessionOptions o;
     o.n_ctx = n_ctx;
@@ -53,13 +41,7 @@ class EngineTest : public ::testing::Test {
     EXPECT_TRUE(stats.ok()) << stats.error().to_string();
     return stats.ok() ? *stats : GenerateStats{};
   }
-
-  static std::shared_ptr<const model::Model>* model_;
-  static std::shared_ptr<const tokenizer::Tokenizer>* tok_;
 };
-
-std::shared_ptr<const model::Model>* EngineTest::model_ = nullptr;
-std::shared_ptr<const tokenizer::Tokenizer>* EngineTest::tok_ = nullptr;
 
 TEST_F(EngineTest, GreedyIsDeterministicAcrossSessionsAndThreads) {
   GenerateRequest r = greedy(prompt("<｜User｜>Tell me a story.<｜Assistant｜><think>\n"), 12);

@@ -71,19 +71,8 @@ class CollectSink : public RequestSink {
   bool done_ = false;
 };
 
-class SchedulerTest : public ::testing::Test {
+class SchedulerTest : public test::TinyModelSuite {
  public:
-  static void SetUpTestSuite() {
-    test::TinyModel tiny = test::load_tiny_model();
-    ASSERT_TRUE(tiny.model && tiny.tokenizer);
-    model_ = new std::shared_ptr<const model::Model>(tiny.model);
-    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(tiny.tokenizer);
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    delete tok_;
-  }
-
   static SchedulerOptions options(int parallel, int64_t step_tokens = 256) {
     SchedulerOptions o;
     o.n_ctx = 512;
@@ -136,12 +125,6 @@ class SchedulerTest : public ::testing::Test {
     for (int k = 0; k < 3 + 9 * (i % 5); ++k) text += " word" + std::to_string(k * (i + 1));
     return prompt(text + "<｜Assistant｜>");
   }
-
-  static std::shared_ptr<const model::Model>* model_;
-  static std::shared_ptr<const tokenizer::Tokenizer>* tok_;
 };
-
-inline std::shared_ptr<const model::Model>* SchedulerTest::model_ = nullptr;
-inline std::shared_ptr<const tokenizer::Tokenizer>* SchedulerTest::tok_ = nullptr;
 
 }  // namespace r1::engine

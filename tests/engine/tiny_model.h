@@ -41,4 +41,26 @@ inline TinyModel load_tiny_model() {
   return TinyModel{*m, std::move(*tok)};
 }
 
+// A suite sharing the tiny model: loaded before its first test, released
+// after its last. model_ and tok_ point at the shared pointers (the
+// sessions and schedulers the tests create take copies).
+class TinyModelSuite : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    TinyModel tiny = load_tiny_model();
+    ASSERT_TRUE(tiny.model && tiny.tokenizer);
+    model_ = new std::shared_ptr<const model::Model>(tiny.model);
+    tok_ = new std::shared_ptr<const tokenizer::Tokenizer>(tiny.tokenizer);
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    delete tok_;
+    model_ = nullptr;
+    tok_ = nullptr;
+  }
+
+  static inline std::shared_ptr<const model::Model>* model_ = nullptr;
+  static inline std::shared_ptr<const tokenizer::Tokenizer>* tok_ = nullptr;
+};
+
 }  // namespace r1::engine::test

@@ -44,7 +44,9 @@ class SessionServer {
       auto res = make_response(bad.status, "text/plain", bad.code, false);
       co_await conn.write(res);
     };
-    if (websockets) handlers_.on_upgrade = [](beast::tcp_stream stream, Request req) { echo(std::move(stream), std::move(req)); };
+    if (websockets) {
+      handlers_.on_upgrade = [](beast::tcp_stream stream, Request req) { echo(std::move(stream), std::move(req)); };
+    }
     Result<std::unique_ptr<Listener>> l = Listener::open(ioc_, ListenerOptions{"test", "127.0.0.1", 0});
     EXPECT_TRUE(l.ok()) << l.error().message;
     listener_ = std::move(l).value();

@@ -13,19 +13,8 @@
 namespace r1::model::test {
 namespace {
 
-struct Loaded {
-  std::vector<uint8_t> bytes;  // declared first: outlives the model
-  std::shared_ptr<const Model> model;
-  const ModelConfig& config() const { return model->config(); }
-};
-
-std::unique_ptr<Loaded> load(const TinySpec& spec) {
-  auto l = std::make_unique<Loaded>();
-  auto model = load_tiny(make_tiny(spec), l->bytes);
-  CHECK(model.ok()) << model.error().to_string();
-  l->model = *model;
-  return l;
-}
+using Loaded = LoadedTiny;
+std::unique_ptr<Loaded> load(const TinySpec& spec) { return load_tiny_model(spec); }
 
 std::unique_ptr<KvCache> new_cache(const Loaded& l, int64_t n_ctx = 64) {
   auto cache = KvCache::create(l.config(), n_ctx);
@@ -33,22 +22,11 @@ std::unique_ptr<KvCache> new_cache(const Loaded& l, int64_t n_ctx = 64) {
   return std::move(*cache);
 }
 
-std::vector<int32_t> random_tokens(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (int32_t& x : t) x = static_cast<int32_t>(rng() % 64);
-  return t;
-}
 
 // Runs tokens [begin, end) of a sequence as one batch; logits of every token.
 std::vector<float> run(const Loaded& l, KvCache& cache, const std::vector<int32_t>& tokens, size_t begin, size_t end,
                        ForwardContext& ctx) {
-  std::vector<BatchEntry> batch;
-  for (size_t i = begin; i < end; ++i) batch.push_back({tokens[i], static_cast<int32_t>(i), &cache, true});
-  std::vector<float> logits((end - begin) * static_cast<size_t>(l.config().n_vocab));
-  const Status s = forward(*l.model, batch, ctx, logits.data());
-  CHECK(s.ok()) << s.error().to_string();
-  return logits;
+  return forward_logits(l, cache, tokens, begin, end, ctx);
 }
 
 struct RefCase {

@@ -16,27 +16,9 @@
 namespace r1::model::test {
 namespace {
 
-struct Loaded {
-  std::vector<uint8_t> bytes;  // declared first: outlives the model
-  std::shared_ptr<const Model> model;
-  const ModelConfig& config() const { return model->config(); }
-  int64_t n_vocab() const { return config().n_vocab; }
-};
+using Loaded = LoadedTiny;
+std::unique_ptr<Loaded> load(const TinySpec& spec) { return load_tiny_model(spec); }
 
-std::unique_ptr<Loaded> load(const TinySpec& spec) {
-  auto l = std::make_unique<Loaded>();
-  auto model = load_tiny(make_tiny(spec), l->bytes);
-  CHECK(model.ok()) << model.error().to_string();
-  l->model = *model;
-  return l;
-}
-
-std::vector<int32_t> random_tokens(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int32_t> t(n);
-  for (int32_t& x : t) x = static_cast<int32_t>(rng() % 64);
-  return t;
-}
 
 std::unique_ptr<KvCache> new_cache(const ModelConfig& config, int64_t n_ctx) {
   auto c = KvCache::create(config, n_ctx);
@@ -54,18 +36,7 @@ std::unique_ptr<KvCache> cache_on(std::shared_ptr<KvPool> pool, int64_t n_ctx = 
 // `step`; returns every token's logits.
 std::vector<float> run(const Loaded& l, KvCache& cache, const std::vector<int32_t>& tokens, size_t begin, size_t end,
                        ForwardContext& ctx, size_t step = 64) {
-  std::vector<float> logits;
-  for (size_t b = begin; b < end; b += step) {
-    std::vector<BatchEntry> batch;
-    for (size_t i = b; i < std::min(end, b + step); ++i) {
-      batch.push_back({tokens[i], static_cast<int32_t>(i), &cache, true});
-    }
-    std::vector<float> out(batch.size() * static_cast<size_t>(l.n_vocab()));
-    const Status s = forward(*l.model, batch, ctx, out.data());
-    CHECK(s.ok()) << s.error().to_string();
-    logits.insert(logits.end(), out.begin(), out.end());
-  }
-  return logits;
+  return forward_logits(l, cache, tokens, begin, end, ctx, step);
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <random>
 
+#include "core/check.h"
 #include "kernels/kernels.h"
 #include "tensor/half.h"
 
@@ -162,6 +163,36 @@ double cosine(const std::vector<double>& a, const float* b) {
     bb += double{b[i]} * b[i];
   }
   return ab / std::sqrt(aa * bb);
+}
+
+std::unique_ptr<LoadedTiny> load_tiny_model(const TinySpec& spec) {
+  auto l = std::make_unique<LoadedTiny>();
+  auto model = load_tiny(make_tiny(spec), l->bytes);
+  CHECK(model.ok()) << model.error().to_string();
+  l->model = *model;
+  return l;
+}
+
+std::vector<int32_t> random_tokens(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> t(n);
+  for (int32_t& x : t) x = static_cast<int32_t>(rng() % 64);
+  return t;
+}
+
+std::vector<float> forward_logits(const LoadedTiny& l, KvCache& cache, const std::vector<int32_t>& tokens,
+                                  size_t begin, size_t end, ForwardContext& ctx, size_t step) {
+  std::vector<float> logits;
+  for (size_t b = begin, n = 0; b < end; b += n) {
+    n = std::min(step, end - b);
+    std::vector<BatchEntry> batch;
+    for (size_t i = b; i < b + n; ++i) batch.push_back({tokens[i], static_cast<int32_t>(i), &cache, true});
+    std::vector<float> out(batch.size() * static_cast<size_t>(l.n_vocab()));
+    const Status s = forward(*l.model, batch, ctx, out.data());
+    CHECK(s.ok()) << s.error().to_string();
+    logits.insert(logits.end(), out.begin(), out.end());
+  }
+  return logits;
 }
 
 }  // namespace r1::model::test

@@ -5,6 +5,7 @@
 // Thread contract: test helpers; single-threaded.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +17,8 @@
 #include "core/result.h"
 #include "gguf/gguf.h"
 #include "model/arch/arch.h"
+#include "model/kv/kv_cache.h"
+#include "model/transformer.h"
 #include "model/weights.h"
 #include "tensor/dtype.h"
 
@@ -72,5 +75,22 @@ std::vector<std::vector<double>> reference_forward(const TinySpec& spec, const g
                                                    const std::vector<int32_t>& tokens);
 
 double cosine(const std::vector<double>& a, const float* b);
+
+// A tiny model loaded from its bytes (kept first: they outlive the model).
+struct LoadedTiny {
+  std::vector<uint8_t> bytes;
+  std::shared_ptr<const Model> model;
+  const ModelConfig& config() const { return model->config(); }
+  int64_t n_vocab() const { return config().n_vocab; }
+};
+std::unique_ptr<LoadedTiny> load_tiny_model(const TinySpec& spec);  // CHECKs it loads
+
+// n token ids in [0, 64) from a seeded generator.
+std::vector<int32_t> random_tokens(size_t n, uint32_t seed);
+
+// Appends tokens [begin, end) of a sequence to `cache` in batches of `step`
+// (prefill-style; the default: one batch) and returns every token's logits.
+std::vector<float> forward_logits(const LoadedTiny& l, KvCache& cache, const std::vector<int32_t>& tokens,
+                                  size_t begin, size_t end, ForwardContext& ctx, size_t step = SIZE_MAX);
 
 }  // namespace r1::model::test

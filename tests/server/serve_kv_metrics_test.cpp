@@ -15,24 +15,13 @@ namespace {
 
 constexpr int64_t kBlock = 32;  // KvPool::kDefaultBlockSize
 
-class ServeKvMetrics : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    server_ = new ServeProcess({"-m", tiny_model(), "--parallel", "2", "--queue", "8", "--ctx", "512",
-                                "--threads", "2", "--http-threads", "2"});
-    ASSERT_TRUE(server_->started()) << server_->log();
-    ASSERT_TRUE(server_->wait_ready(std::chrono::seconds(30))) << server_->log();
+class ServeKvMetrics : public SharedServeTest<ServeKvMetrics> {
+ public:
+  static std::vector<std::string> server_args() {
+    return {"-m", tiny_model(), "--parallel", "2", "--queue", "8", "--ctx", "512",
+            "--threads", "2", "--http-threads", "2"};
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  void SetUp() override { ASSERT_TRUE(server_ != nullptr && server_->started()); }
-  static uint16_t port() { return server_->port(); }
-
-  static ServeProcess* server_;
 };
-ServeProcess* ServeKvMetrics::server_ = nullptr;
 
 struct KvGauges {
   double usage = -1;

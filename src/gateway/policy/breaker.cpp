@@ -2,18 +2,15 @@
 
 #include <algorithm>
 
+#include "core/enum_names.h"
 #include "core/check.h"
 
 namespace r1::gateway {
 
-const char* breaker_state_name(BreakerState state) {
-  switch (state) {
-    case BreakerState::kClosed: return "closed";
-    case BreakerState::kOpen: return "open";
-    case BreakerState::kHalfOpen: return "half_open";
-  }
-  return "?";
-}
+constexpr EnumName<BreakerState> kBreakerStates[] = {
+    {BreakerState::kClosed, "closed"}, {BreakerState::kOpen, "open"}, {BreakerState::kHalfOpen, "half_open"}};
+
+const char* breaker_state_name(BreakerState state) { return enum_name(kBreakerStates, state); }
 
 double BreakerCounts::error_rate_percent() const {
   const int64_t total = successes + errors + timeouts;

@@ -3,18 +3,15 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "core/check.h"
 
 namespace r1::gateway {
 
-const char* health_state_name(HealthState state) {
-  switch (state) {
-    case HealthState::kUnknown: return "unknown";
-    case HealthState::kHealthy: return "healthy";
-    case HealthState::kUnhealthy: return "unhealthy";
-  }
-  return "?";
-}
+constexpr EnumName<HealthState> kHealthStates[] = {
+    {HealthState::kUnknown, "unknown"}, {HealthState::kHealthy, "healthy"}, {HealthState::kUnhealthy, "unhealthy"}};
+
+const char* health_state_name(HealthState state) { return enum_name(kHealthStates, state); }
 
 namespace {
 // The startup probe never runs slower than the steady one.

@@ -4,65 +4,34 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/enum_names.h"
+
 namespace r1::gateway {
 namespace {
 
-template <typename E, size_t N>
-std::optional<E> parse_name(std::string_view name, const E (&all)[N], const char* (*to_name)(E)) {
-  for (E e : all) {
-    if (name == to_name(e)) return e;
-  }
-  return std::nullopt;
-}
-
-constexpr RolloutStrategy kStrategies[] = {RolloutStrategy::kCanary, RolloutStrategy::kBlueGreen,
-                                           RolloutStrategy::kRolling};
-constexpr RolloutPhase kPhases[] = {RolloutPhase::kIdle,        RolloutPhase::kStarting,  RolloutPhase::kAnalyzing,
-                                    RolloutPhase::kSwitched,    RolloutPhase::kReplacing, RolloutPhase::kRollingBack,
-                                    RolloutPhase::kSucceeded,   RolloutPhase::kRolledBack, RolloutPhase::kFailed,
-                                    RolloutPhase::kAborted};
-constexpr RollingStep kSteps[] = {RollingStep::kWaitReady, RollingStep::kDraining};
+constexpr EnumName<RolloutStrategy> kStrategies[] = {
+    {RolloutStrategy::kCanary, "canary"}, {RolloutStrategy::kBlueGreen, "blue-green"},
+    {RolloutStrategy::kRolling, "rolling"}};
+constexpr EnumName<RolloutPhase> kPhases[] = {
+    {RolloutPhase::kIdle, "idle"},           {RolloutPhase::kStarting, "starting"},
+    {RolloutPhase::kAnalyzing, "analyzing"}, {RolloutPhase::kSwitched, "switched"},
+    {RolloutPhase::kReplacing, "replacing"}, {RolloutPhase::kRollingBack, "rolling-back"},
+    {RolloutPhase::kSucceeded, "succeeded"}, {RolloutPhase::kRolledBack, "rolled-back"},
+    {RolloutPhase::kFailed, "failed"},       {RolloutPhase::kAborted, "aborted"}};
+constexpr EnumName<RollingStep> kSteps[] = {{RollingStep::kWaitReady, "wait-ready"},
+                                            {RollingStep::kDraining, "draining"}};
 
 }  // namespace
 
-const char* rollout_strategy_name(RolloutStrategy s) {
-  switch (s) {
-    case RolloutStrategy::kCanary: return "canary";
-    case RolloutStrategy::kBlueGreen: return "blue-green";
-    case RolloutStrategy::kRolling: return "rolling";
-  }
-  return "?";
-}
-
-const char* rollout_phase_name(RolloutPhase p) {
-  switch (p) {
-    case RolloutPhase::kIdle: return "idle";
-    case RolloutPhase::kStarting: return "starting";
-    case RolloutPhase::kAnalyzing: return "analyzing";
-    case RolloutPhase::kSwitched: return "switched";
-    case RolloutPhase::kReplacing: return "replacing";
-    case RolloutPhase::kRollingBack: return "rolling-back";
-    case RolloutPhase::kSucceeded: return "succeeded";
-    case RolloutPhase::kRolledBack: return "rolled-back";
-    case RolloutPhase::kFailed: return "failed";
-    case RolloutPhase::kAborted: return "aborted";
-  }
-  return "?";
-}
-
-const char* rolling_step_name(RollingStep s) {
-  return s == RollingStep::kWaitReady ? "wait-ready" : "draining";
-}
+const char* rollout_strategy_name(RolloutStrategy s) { return enum_name(kStrategies, s); }
+const char* rollout_phase_name(RolloutPhase p) { return enum_name(kPhases, p); }
+const char* rolling_step_name(RollingStep s) { return enum_name(kSteps, s); }
 
 std::optional<RolloutStrategy> parse_rollout_strategy(std::string_view name) {
-  return parse_name(name, kStrategies, rollout_strategy_name);
+  return enum_from_name(kStrategies, name);
 }
-std::optional<RolloutPhase> parse_rollout_phase(std::string_view name) {
-  return parse_name(name, kPhases, rollout_phase_name);
-}
-std::optional<RollingStep> parse_rolling_step(std::string_view name) {
-  return parse_name(name, kSteps, rolling_step_name);
-}
+std::optional<RolloutPhase> parse_rollout_phase(std::string_view name) { return enum_from_name(kPhases, name); }
+std::optional<RollingStep> parse_rolling_step(std::string_view name) { return enum_from_name(kSteps, name); }
 
 bool rollout_active(RolloutPhase p) {
   switch (p) {

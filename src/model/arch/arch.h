@@ -1,7 +1,7 @@
 // Per-architecture deltas. The forward pass is one function for all
 // architectures; what differs between qwen2, llama and qwen3 is small and
-// listed here, one ArchSpec per architecture (arch/<name>.cpp), like the
-// per-model files of llama.cpp's src/models/.
+// listed here, one ArchSpec per architecture, side by side in one table
+// (arch.cpp).
 //
 // Thread contract: immutable static tables; safe from any thread.
 #pragma once
@@ -21,10 +21,6 @@ struct ArchSpec {
   bool rope_neox;             // NeoX pairs (i, i + n_rot/2) vs GPT-J pairs (2i, 2i+1)
   bool rope_freqs_allowed;    // optional rope_freqs.weight (llama3 frequency factors)
 };
-
-const ArchSpec& qwen2_spec();
-const ArchSpec& llama_spec();
-const ArchSpec& qwen3_spec();
 
 // The spec of an architecture.
 const ArchSpec& arch_spec(Arch arch);

@@ -27,23 +27,14 @@
 
 #include "core/clock.h"
 #include "core/result.h"
+#include "sampling/overrides.h"
 
 namespace r1::server {
 
-// Sampling fields as OpenAI / llama.cpp name them; absent ones keep the
-// backend's (model's) defaults. Ranges are validated by the server.
-struct SamplingOptions {
-  std::optional<float> temperature;
-  std::optional<float> top_p;
-  std::optional<int> top_k;
-  std::optional<float> min_p;
-  std::optional<float> presence_penalty;
-  std::optional<float> frequency_penalty;
-  std::optional<float> repeat_penalty;
-  std::optional<int> repeat_last_n;
-  std::optional<uint64_t> seed;
-  std::vector<std::pair<int32_t, float>> logit_bias;  // token id -> bias
-};
+// Sampling fields as OpenAI / llama.cpp name them (sampling/overrides.h);
+// absent ones keep the backend's (model's) defaults. Ranges are validated by
+// the server.
+using SamplingOptions = sampling::SamplingOverrides;
 
 struct ChatMessage {
   std::string role;  // "system", "user" or "assistant" ("developer" -> "system")

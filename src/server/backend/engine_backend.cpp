@@ -122,21 +122,7 @@ FinishReason finish_reason_from_engine(engine::FinishReason r) {
 Result<sampling::SamplingParams> sampling_from_request(const GenerationRequest& request,
                                                        const sampling::SamplingParams& defaults,
                                                        int32_t n_vocab) {
-  sampling::SamplingParams p = defaults;
-  const SamplingOptions& o = request.sampling;
-  if (o.temperature) p.temperature = *o.temperature;
-  if (o.top_p) p.top_p = *o.top_p;
-  if (o.top_k) p.top_k = *o.top_k;
-  if (o.min_p) p.min_p = *o.min_p;
-  if (o.presence_penalty) p.presence_penalty = *o.presence_penalty;
-  if (o.frequency_penalty) p.frequency_penalty = *o.frequency_penalty;
-  if (o.repeat_penalty) p.repeat_penalty = *o.repeat_penalty;
-  if (o.repeat_last_n) p.repeat_last_n = *o.repeat_last_n;
-  if (o.seed) {
-    p.has_seed = true;
-    p.seed = *o.seed;
-  }
-  p.logit_bias = o.logit_bias;
+  sampling::SamplingParams p = sampling::with_overrides(defaults, request.sampling);
   p.max_tokens = request.max_tokens;
   p.stop = request.stop;
   R1_RETURN_IF_ERROR(sampling::validate(p, n_vocab));
