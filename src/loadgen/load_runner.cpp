@@ -1,22 +1,22 @@
+// One coroutine per request over the one pooled client (http/async_client.h),
+// all on one io_context on the calling thread; the loop below decides when
+// requests start (closed loop or Poisson arrivals) and when the run ends.
+#include "http/coro.h"
 #include "loadgen/load_runner.h"
 
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <chrono>
-#include <deque>
 #include <exception>
-#include <memory>
-#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "core/clock.h"
+#include "http/async_client.h"
 #include "loadgen/sse_parser.h"
 #include "loadgen/workload.h"
 
@@ -25,13 +25,14 @@ namespace r1::loadgen {
 namespace {
 
 namespace beast = boost::beast;
-namespace http = beast::http;
+namespace bhttp = beast::http;
 namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using r1::http::Awaitable;
+using r1::http::ClientConn;
 
-constexpr uint64_t kMaxResponseBytes = uint64_t{256} << 20;
-// A slot whose connect failed waits this long before its next request, so a
-// dead server costs a bounded number of records per second.
+constexpr size_t kMaxResponseBytes = size_t{256} << 20;
+// A request whose connect failed holds its slot this long more, so a dead
+// server costs a bounded number of records per second.
 constexpr std::chrono::milliseconds kConnectBackoff{10};
 
 SteadyClock::duration to_duration(double seconds) {
@@ -42,40 +43,40 @@ double seconds_between(SteadyClock::time_point a, SteadyClock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-// One connection slot and the request it carries.
-struct Conn {
-  explicit Conn(net::io_context& ioc) : socket(ioc), timer(ioc) {}
-  tcp::socket socket;
-  net::steady_timer timer;  // the request's timeout, then the connect back-off
-  beast::flat_buffer buffer;
-  http::request<http::string_body> req;
-  std::optional<http::response_parser<http::string_body>> parser;
+void rethrow(std::exception_ptr e) {
+  if (e) std::rethrow_exception(e);
+}
+
+// What one response has shown so far.
+struct Tracked {
+  SteadyClock::time_point start;
+  SteadyClock::time_point last_token;
   SseParser sse;
   std::vector<std::string> events;
-  uint64_t generation = 0;  // bumped at each request start and end
-  bool open = false;        // connected and reusable
-  bool reused = false;      // this request went out on a kept-alive connection
-  bool retried = false;
-  bool timed_out = false;
   bool done_seen = false;    // data: [DONE]
   std::string stream_fault;  // first "parse" / "stream_error" in the stream
   int64_t chunk_tokens = 0;
   int64_t usage_tokens = -1;
-  SteadyClock::time_point start;
-  SteadyClock::time_point last_token;
   RequestRecord rec;
 };
 
 class Runner {
  public:
   explicit Runner(const LoadPlan& plan)
-      : plan_(plan), c_(plan.config), arrival_rng_(plan.config.seed ^ 0x9e3779b97f4a7c15ULL) {}
+      : plan_(plan),
+        c_(plan.config),
+        client_(static_cast<size_t>(std::max({plan.config.concurrency, plan.config.connections, 1})),
+                plan.config.connections > 0 ? r1::http::AsyncClient::Order::kOldestFirst
+                                            : r1::http::AsyncClient::Order::kNewestFirst),
+        timeout_(to_duration(plan.config.timeout_s)),
+        arrival_rng_(plan.config.seed ^ 0x9e3779b97f4a7c15ULL) {}
   Result<LoadResult> run();
 
  private:
+  Status resolve();
   void begin();
-  void preopen();
-  void preopened(Conn& c, const std::string& error);
+  Awaitable<void> preopen_one(TimePoint deadline);
+  void preopened(const std::string& error);
   bool rate_mode() const { return c_.rate > 0; }
   bool has_ticket() const;
   bool arrivals_over() const;
@@ -83,40 +84,26 @@ class Runner {
   void on_arrival();
   void on_deadline();
   void maybe_finish();
-  Conn& take_conn();
 
-  void issue(Conn& c);
-  void prepare_request(Conn& c, uint64_t index);
-  void connect(Conn& c);
-  void write(Conn& c);
-  void read(Conn& c);
-  void on_read(Conn& c, beast::error_code ec);
-  void on_read_error(Conn& c, beast::error_code ec);
-  void consume_stream(Conn& c, SteadyClock::time_point now);
-  void on_event(Conn& c, const std::string& data, SteadyClock::time_point now);
-  void complete(Conn& c);
-  bool retry_stale(Conn& c);
-  void fail(Conn& c, std::string kind);
-  void finish(Conn& c, bool keep_open);
-  void release(Conn& c);
-  static void close(Conn& c);
+  r1::http::OutRequest make_request(uint64_t index) const;
+  Awaitable<void> request(uint64_t index);
+  Awaitable<std::string> read_response(ClientConn& conn, Tracked& t);
+  void on_event(Tracked& t, const std::string& data, SteadyClock::time_point now) const;
+  std::string completed(const ClientConn& conn, Tracked& t, const std::string& body) const;
 
   const LoadPlan& plan_;
   const LoadConfig& c_;
-  net::io_context ioc_;
-  tcp::resolver::results_type endpoints_;
+  net::io_context ioc_;  // first: destroyed last
+  r1::http::AsyncClient client_;
+  r1::http::ClientTarget target_;
+  SteadyClock::duration timeout_;
   net::steady_timer arrival_timer_{ioc_};
   net::steady_timer deadline_timer_{ioc_};
-  std::vector<std::unique_ptr<Conn>> conns_;
-  std::deque<Conn*> idle_;  // LIFO; FIFO (round robin) over pre-opened ones
   int preopen_left_ = 0;
   std::string preopen_error_;
-  net::steady_timer preopen_timer_{ioc_};
-  std::string target_;
+  std::string path_;
   std::string host_header_;
-  int64_t connections_ = 0;
-  int64_t stale_retries_ = 0;
-  int in_flight_ = 0;      // occupied slots (requests and back-offs)
+  int in_flight_ = 0;      // requests in flight (and connect back-offs)
   int64_t issued_ = 0;
   int64_t arrived_ = 0;    // Poisson arrivals so far
   int64_t pending_ = 0;    // arrivals waiting for a slot
@@ -127,85 +114,77 @@ class Runner {
   std::vector<RequestRecord> records_;
 };
 
-Result<LoadResult> Runner::run() {
-  tcp::resolver resolver(ioc_);
+Status Runner::resolve() {
+  net::ip::tcp::resolver resolver(ioc_);
   beast::error_code ec;
-  endpoints_ = resolver.resolve(plan_.url.host, std::to_string(plan_.url.port), ec);
-  if (ec || endpoints_.empty()) {
+  const auto endpoints = resolver.resolve(plan_.url.host, std::to_string(plan_.url.port), ec);
+  if (ec || endpoints.empty()) {
     return make_error(ErrorCode::kNotFound,
                       "--url: cannot resolve '" + plan_.url.host + "': " + ec.message());
   }
-  target_ = plan_.url.base_path + endpoint_path(plan_.endpoint);
+  for (const auto& e : endpoints) target_.endpoints.push_back(e.endpoint());
   const bool v6 = plan_.url.host.find(':') != std::string::npos;
   host_header_ = (v6 ? "[" + plan_.url.host + "]" : plan_.url.host) + ":" +
                  std::to_string(plan_.url.port);
+  target_.key = host_header_;
+  path_ = plan_.url.base_path + endpoint_path(plan_.endpoint);
+  return {};
+}
+
+Result<LoadResult> Runner::run() {
+  if (Status s = resolve(); !s.ok()) return s.error();
   if (c_.connections > 0) {
-    preopen();
+    preopen_left_ = c_.connections;
+    const TimePoint deadline = SteadyClock::now() + timeout_;
+    for (int i = 0; i < c_.connections; ++i) net::co_spawn(ioc_, preopen_one(deadline), rethrow);
   } else {
     begin();
   }
   ioc_.run();
+  client_.clear();
   if (!preopen_error_.empty()) {
-    return make_error(ErrorCode::kIo, "--connections " + std::to_string(c_.connections) +
-                                                   ": " + preopen_error_);
+    return make_error(ErrorCode::kIo,
+                      "--connections " + std::to_string(c_.connections) + ": " + preopen_error_);
   }
   LoadResult out;
   out.records = std::move(records_);
   out.wall_s = seconds_between(start_, end_);
-  out.connections = connections_;
-  out.stale_retries = stale_retries_;
+  out.connections = client_.stats().connects;
+  out.stale_retries = client_.stats().stale_retries;
   return out;
 }
 
-// Opens every --connections connection and sends GET /health on it; the run
-// begins when all answered 200 (or fails with the first error).
-void Runner::preopen() {
-  preopen_left_ = c_.connections;
-  preopen_timer_.expires_after(to_duration(c_.timeout_s));
-  preopen_timer_.async_wait([this](beast::error_code e) {
-    if (e) return;
-    if (preopen_error_.empty()) preopen_error_ = "timed out opening the connections";
-    for (auto& c : conns_) close(*c);  // the pending operations end with errors
-  });
-  for (int i = 0; i < c_.connections; ++i) {
-    conns_.push_back(std::make_unique<Conn>(ioc_));
-    Conn& c = *conns_.back();
-    net::async_connect(c.socket, endpoints_, [this, &c](beast::error_code ec, const tcp::endpoint&) {
-      if (ec) return preopened(c, "connect: " + ec.message());
-      c.open = true;
-      ++connections_;
-      beast::error_code ignored;
-      c.socket.set_option(tcp::no_delay(true), ignored);
-      c.req = http::request<http::string_body>{http::verb::get, plan_.url.base_path + "/health", 11};
-      c.req.set(http::field::host, host_header_);
-      c.req.keep_alive(true);
-      http::async_write(c.socket, c.req, [this, &c](beast::error_code wec, size_t) {
-        if (wec) return preopened(c, "GET /health: " + wec.message());
-        c.parser.emplace();
-        http::async_read(c.socket, c.buffer, *c.parser, [this, &c](beast::error_code rec, size_t) {
-          if (rec) return preopened(c, "GET /health: " + rec.message());
-          const int status = static_cast<int>(c.parser->get().result_int());
-          const bool kept = c.parser->get().keep_alive();
-          c.parser.reset();
-          if (status != 200 || !kept) return preopened(c, "GET /health: HTTP " + std::to_string(status));
-          preopened(c, "");
-        });
-      });
-    });
+// Opens one --connections connection with GET /health; the run begins when
+// all answered 200 (or fails with the first error).
+Awaitable<void> Runner::preopen_one(TimePoint deadline) {
+  bhttp::request<bhttp::string_body> req{bhttp::verb::get, plan_.url.base_path + "/health", 11};
+  req.set(bhttp::field::host, host_header_);
+  req.keep_alive(true);
+  ClientConn conn;
+  conn.deadline = deadline;
+  conn.fresh = true;  // each its own connection
+  const r1::http::ClientTimeouts timeouts{timeout_, timeout_};
+  beast::error_code ec = co_await client_.exchange(conn, target_, req, timeouts);
+  std::string body;
+  if (!ec) ec = co_await r1::http::read_rest(conn, &body, timeout_);
+  std::string error;
+  if (ec == beast::error::timeout) {
+    error = "timed out opening the connections";
+  } else if (ec) {
+    error = (conn.failed == r1::http::ClientPhase::kConnect ? "connect: " : "GET /health: ") + ec.message();
+  } else if (conn.parser->get().result_int() != 200 || !conn.parser->get().keep_alive()) {
+    error = "GET /health: HTTP " + std::to_string(conn.parser->get().result_int());
   }
+  if (error.empty()) client_.release(conn, target_.key);
+  preopened(error);
 }
 
-void Runner::preopened(Conn& c, const std::string& error) {
+void Runner::preopened(const std::string& error) {
   if (!error.empty() && preopen_error_.empty()) {
-    preopen_error_ = error + " (" + std::to_string(connections_) + " connected)";
+    preopen_error_ = error + " (" + std::to_string(client_.stats().connects) + " connected)";
   }
-  if (error.empty()) idle_.push_back(&c);
   if (--preopen_left_ > 0) return;
-  preopen_timer_.cancel();
-  if (!preopen_error_.empty()) {
-    for (auto& conn : conns_) close(*conn);
-    return;
-  }
+  if (!preopen_error_.empty()) return client_.clear();
   begin();
 }
 
@@ -237,7 +216,8 @@ bool Runner::arrivals_over() const {
 void Runner::pump() {
   while (in_flight_ < c_.concurrency && has_ticket()) {
     if (rate_mode()) --pending_;
-    issue(take_conn());
+    ++in_flight_;
+    net::co_spawn(ioc_, request(static_cast<uint64_t>(issued_++)), rethrow);
   }
   maybe_finish();
 }
@@ -269,215 +249,114 @@ void Runner::on_deadline() {
   maybe_finish();
 }
 
-Conn& Runner::take_conn() {
-  if (!idle_.empty()) {
-    Conn* c = c_.connections > 0 ? idle_.front() : idle_.back();
-    if (c_.connections > 0) {
-      idle_.pop_front();
-    } else {
-      idle_.pop_back();
-    }
-    return *c;
-  }
-  conns_.push_back(std::make_unique<Conn>(ioc_));
-  return *conns_.back();
-}
-
-void Runner::prepare_request(Conn& c, uint64_t index) {
+r1::http::OutRequest Runner::make_request(uint64_t index) const {
   BodyParams body;
   body.endpoint = plan_.endpoint;
   body.model = c_.model;
   body.prompt = synthetic_prompt(c_.prompt_len, c_.seed, index);
   body.max_tokens = c_.output_len;
-  c.req = {};
-  c.req.method(http::verb::post);
-  c.req.target(target_);
-  c.req.version(11);
-  c.req.set(http::field::host, host_header_);
-  c.req.set(http::field::user_agent, "r1serve-bench-serve");
-  c.req.set(http::field::content_type, "application/json");
-  c.req.set(http::field::accept,
-            endpoint_streams(plan_.endpoint) ? "text/event-stream" : "application/json");
-  if (!c_.api_key.empty()) c.req.set(http::field::authorization, "Bearer " + c_.api_key);
-  c.req.body() = request_body(body);
-  c.req.keep_alive(true);
-  c.req.prepare_payload();
+  r1::http::OutRequest req{bhttp::verb::post, path_, 11};
+  req.set(bhttp::field::host, host_header_);
+  req.set(bhttp::field::user_agent, "r1serve-bench-serve");
+  req.set(bhttp::field::content_type, "application/json");
+  req.set(bhttp::field::accept,
+          endpoint_streams(plan_.endpoint) ? "text/event-stream" : "application/json");
+  if (!c_.api_key.empty()) req.set(bhttp::field::authorization, "Bearer " + c_.api_key);
+  req.body() = request_body(body);
+  req.keep_alive(true);
+  req.prepare_payload();
+  return req;
 }
 
-void Runner::issue(Conn& c) {
-  ++in_flight_;
-  ++c.generation;
-  prepare_request(c, static_cast<uint64_t>(issued_++));
-  c.rec = RequestRecord{};
-  c.sse.reset();
-  c.events.clear();
-  c.stream_fault.clear();
-  c.done_seen = c.retried = c.timed_out = false;
-  c.chunk_tokens = 0;
-  c.usage_tokens = -1;
-  c.start = SteadyClock::now();
-  c.timer.expires_after(to_duration(c_.timeout_s));
-  c.timer.async_wait([&c, gen = c.generation](beast::error_code e) {
-    if (e || gen != c.generation) return;
-    c.timed_out = true;
-    close(c);  // aborts the pending connect, write or read
-  });
-  c.reused = c.open;
-  if (c.open) {
-    write(c);
-  } else {
-    connect(c);
-  }
-}
-
-void Runner::connect(Conn& c) {
-  net::async_connect(c.socket, endpoints_, [this, &c](beast::error_code ec, const tcp::endpoint&) {
-    if (ec || c.timed_out) return fail(c, c.timed_out ? "timeout" : "connect");
-    c.open = true;
-    ++connections_;
-    beast::error_code ignored;
-    c.socket.set_option(tcp::no_delay(true), ignored);
-    write(c);
-  });
-}
-
-void Runner::write(Conn& c) {
-  http::async_write(c.socket, c.req, [this, &c](beast::error_code ec, size_t) {
-    if (ec) {
-      if (retry_stale(c)) return;
-      return fail(c, c.timed_out ? "timeout" : "io");
-    }
-    c.parser.emplace();
-    c.parser->body_limit(kMaxResponseBytes);
-    read(c);
-  });
-}
-
-void Runner::read(Conn& c) {
-  http::async_read_some(c.socket, c.buffer, *c.parser,
-                        [this, &c](beast::error_code ec, size_t) { on_read(c, ec); });
-}
-
-void Runner::on_read(Conn& c, beast::error_code ec) {
-  if (ec) return on_read_error(c, ec);
-  if (c.parser->is_header_done() && c.parser->get().result_int() / 100 == 2 &&
-      endpoint_streams(plan_.endpoint)) {
-    consume_stream(c, SteadyClock::now());
-  }
-  if (c.parser->is_done()) return complete(c);
-  read(c);
-}
-
-void Runner::on_read_error(Conn& c, beast::error_code ec) {
-  if (c.timed_out) return fail(c, "timeout");
-  if (!c.parser->got_some() && retry_stale(c)) return;
-  if (ec == http::error::body_limit) return fail(c, "parse");
-  if (!c.parser->is_header_done()) return fail(c, "io");
-  const unsigned status = c.parser->get().result_int();
-  if (status / 100 != 2) return fail(c, "http_" + std::to_string(status));
-  fail(c, "stream_incomplete");
-}
-
-// Feeds the body bytes read so far to the SSE parser, then drops them.
-void Runner::consume_stream(Conn& c, SteadyClock::time_point now) {
-  std::string& body = c.parser->get().body();
-  if (body.empty()) return;
-  if (!c.sse.feed(body, c.events) && c.stream_fault.empty()) c.stream_fault = "parse";
-  body.clear();
-  for (const std::string& data : c.events) on_event(c, data, now);
-  c.events.clear();
-}
-
-void Runner::on_event(Conn& c, const std::string& data, SteadyClock::time_point now) {
-  if (data == "[DONE]") {
-    c.done_seen = true;
-    return;
-  }
-  const ChunkFacts f = read_chunk(plan_.endpoint, data);
-  if (c.stream_fault.empty() && (!f.valid || f.error)) {
-    c.stream_fault = f.valid ? "stream_error" : "parse";
-  }
-  if (f.usage_tokens >= 0) c.usage_tokens = f.usage_tokens;
-  if (!f.has_token) return;
-  if (c.chunk_tokens == 0) {
-    c.rec.ttft_s = seconds_between(c.start, now);
-  } else {
-    c.rec.itl_s.push_back(seconds_between(c.last_token, now));
-  }
-  c.last_token = now;
-  ++c.chunk_tokens;
-}
-
-void Runner::complete(Conn& c) {
-  const auto& res = c.parser->get();
-  const bool keep = res.keep_alive();
-  const unsigned status = res.result_int();
+// One request, bounded by --timeout from its start: a record, always.
+Awaitable<void> Runner::request(uint64_t index) {
+  Tracked t;
+  t.start = SteadyClock::now();
+  ClientConn conn;
+  conn.deadline = t.start + timeout_;
+  const r1::http::OutRequest req = make_request(index);
+  const r1::http::ClientTimeouts timeouts{timeout_, timeout_};
+  const beast::error_code ec = co_await client_.exchange(conn, target_, req, timeouts);
   std::string fault;
-  if (status / 100 != 2) {
-    fault = "http_" + std::to_string(status);
-  } else if (endpoint_streams(plan_.endpoint)) {
-    fault = !c.stream_fault.empty() ? c.stream_fault : c.done_seen ? "" : "stream_incomplete";
-    c.rec.output_tokens = c.usage_tokens >= 0 ? c.usage_tokens : c.chunk_tokens;
+  if (ec == beast::error::timeout) {
+    fault = "timeout";
+  } else if (ec) {
+    fault = conn.failed == r1::http::ClientPhase::kConnect ? "connect" : "io";
   } else {
-    const ChunkFacts f = read_completed(res.body());
-    fault = !f.valid ? "parse" : f.error ? "stream_error" : "";
-    c.rec.output_tokens = f.usage_tokens >= 0 ? f.usage_tokens : (f.has_token ? 1 : 0);
+    fault = co_await read_response(conn, t);
   }
-  c.rec.ok = fault.empty();
-  c.rec.error = fault;
-  c.rec.e2e_s = seconds_between(c.start, SteadyClock::now());
-  finish(c, keep);
-}
-
-// A kept-alive connection the server closed before answering: resend once
-// on a fresh connection.
-bool Runner::retry_stale(Conn& c) {
-  if (!c.reused || c.retried || c.timed_out) return false;
-  c.retried = true;
-  c.reused = false;
-  ++stale_retries_;
-  close(c);
-  c.buffer.consume(c.buffer.size());
-  connect(c);
-  return true;
-}
-
-void Runner::fail(Conn& c, std::string kind) {
-  c.rec.ok = false;
-  c.rec.error = std::move(kind);
-  c.rec.e2e_s = seconds_between(c.start, SteadyClock::now());
-  finish(c, false);
-}
-
-void Runner::finish(Conn& c, bool keep_open) {
-  ++c.generation;  // a timeout already queued for this request is stale
-  c.timer.cancel();
-  if (!keep_open) {
-    close(c);
-    c.buffer.consume(c.buffer.size());
-  }
-  c.parser.reset();
+  client_.release(conn, target_.key);  // kept only when read to the end and keep-alive
+  t.rec.ok = fault.empty();
+  t.rec.error = fault;
+  t.rec.e2e_s = seconds_between(t.start, SteadyClock::now());
   end_ = SteadyClock::now();
-  const bool backoff = c.rec.error == "connect";
-  records_.push_back(std::move(c.rec));
-  if (!backoff) return release(c);
-  c.timer.expires_after(kConnectBackoff);
-  c.timer.async_wait([this, &c](beast::error_code) { release(c); });
-}
-
-void Runner::release(Conn& c) {
+  records_.push_back(std::move(t.rec));
+  if (fault == "connect") {
+    net::steady_timer backoff(ioc_, kConnectBackoff);
+    beast::error_code ignored;
+    co_await backoff.async_wait(r1::http::redirect(ignored));
+  }
   --in_flight_;
-  idle_.push_back(&c);
   pump();
 }
 
-void Runner::close(Conn& c) {
-  beast::error_code ignored;
-  if (c.socket.is_open()) {
-    c.socket.shutdown(tcp::socket::shutdown_both, ignored);
-    c.socket.close(ignored);
+// Reads the body (stream events as they come); the request's fault or "".
+Awaitable<std::string> Runner::read_response(ClientConn& conn, Tracked& t) {
+  const unsigned status = conn.parser->get().result_int();
+  const bool streamed = status / 100 == 2 && endpoint_streams(plan_.endpoint);
+  std::string body;
+  size_t total = 0;
+  char buf[16384];
+  while (!conn.parser->is_done()) {
+    size_t got = 0;
+    const beast::error_code ec = co_await r1::http::read_some(conn, buf, sizeof(buf), &got, timeout_);
+    total += got;
+    if (ec == beast::error::timeout) co_return "timeout";
+    if (total > kMaxResponseBytes) co_return "parse";
+    if (ec) co_return status / 100 != 2 ? "http_" + std::to_string(status) : "stream_incomplete";
+    if (!streamed) {
+      body.append(buf, got);
+      continue;
+    }
+    const SteadyClock::time_point now = SteadyClock::now();
+    if (!t.sse.feed(std::string_view(buf, got), t.events) && t.stream_fault.empty()) t.stream_fault = "parse";
+    for (const std::string& data : t.events) on_event(t, data, now);
+    t.events.clear();
   }
-  c.open = false;
+  co_return completed(conn, t, body);
+}
+
+void Runner::on_event(Tracked& t, const std::string& data, SteadyClock::time_point now) const {
+  if (data == "[DONE]") {
+    t.done_seen = true;
+    return;
+  }
+  const ChunkFacts f = read_chunk(plan_.endpoint, data);
+  if (t.stream_fault.empty() && (!f.valid || f.error)) {
+    t.stream_fault = f.valid ? "stream_error" : "parse";
+  }
+  if (f.usage_tokens >= 0) t.usage_tokens = f.usage_tokens;
+  if (!f.has_token) return;
+  if (t.chunk_tokens == 0) {
+    t.rec.ttft_s = seconds_between(t.start, now);
+  } else {
+    t.rec.itl_s.push_back(seconds_between(t.last_token, now));
+  }
+  t.last_token = now;
+  ++t.chunk_tokens;
+}
+
+// The fault of a response read to the end ("" when it succeeded).
+std::string Runner::completed(const ClientConn& conn, Tracked& t, const std::string& body) const {
+  const unsigned status = conn.parser->get().result_int();
+  if (status / 100 != 2) return "http_" + std::to_string(status);
+  if (endpoint_streams(plan_.endpoint)) {
+    t.rec.output_tokens = t.usage_tokens >= 0 ? t.usage_tokens : t.chunk_tokens;
+    return !t.stream_fault.empty() ? t.stream_fault : t.done_seen ? "" : "stream_incomplete";
+  }
+  const ChunkFacts f = read_completed(body);
+  t.rec.output_tokens = f.usage_tokens >= 0 ? f.usage_tokens : (f.has_token ? 1 : 0);
+  return !f.valid ? "parse" : f.error ? "stream_error" : "";
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 
 #include "http/listener.h"
 #include "http/session.h"
+#include "test_server.h"
 
 namespace r1::http {
 namespace {
@@ -26,64 +27,53 @@ namespace {
 namespace beast = boost::beast;
 using tcp = net::ip::tcp;
 
+// Accepts the upgrade and echoes each message until the client closes.
+void echo(beast::tcp_stream stream, Request req) {
+  auto ws = std::make_shared<beast::websocket::stream<beast::tcp_stream>>(std::move(stream));
+  auto executor = ws->get_executor();
+  net::co_spawn(executor, [ws, req = std::move(req)]() -> Awaitable<void> {
+    beast::error_code ec;
+    co_await ws->async_accept(req, redirect(ec));
+    beast::flat_buffer buffer;
+    while (!ec) {
+      co_await ws->async_read(buffer, redirect(ec));
+      if (ec) break;
+      ws->text(ws->got_text());
+      co_await ws->async_write(buffer.data(), redirect(ec));
+      buffer.consume(buffer.size());
+    }
+  }, net::detached);
+}
+
 // Answers "<method> <target> <body>" (200, text/plain); refused requests get
-// their status with the code as the body.
-class SessionServer {
+// their status with the code as the body; with `websockets`, upgrades echo.
+class EchoSessionServer : public test::SessionServer {
  public:
-  explicit SessionServer(bool websockets) {
-    limits_.body_limit = 64;
-    limits_.header_limit = 1024;
-    limits_.idle_timeout = std::chrono::milliseconds(300);
-    handlers_.on_request = [](Connection& conn, Request& req) -> Awaitable<bool> {
+  explicit EchoSessionServer(bool websockets) : test::SessionServer(limits(), handlers(websockets)) {}
+
+ private:
+  static SessionLimits limits() {
+    SessionLimits l;
+    l.body_limit = 64;
+    l.header_limit = 1024;
+    l.idle_timeout = std::chrono::milliseconds(300);
+    return l;
+  }
+  static SessionHandlers handlers(bool websockets) {
+    SessionHandlers h;
+    h.on_request = [](Connection& conn, Request& req) -> Awaitable<bool> {
       auto res = make_response(200, "text/plain",
                                std::string(req.method_string()) + " " + std::string(req.target()) + " " + req.body(),
                                req.keep_alive());
       co_return co_await conn.write(res);
     };
-    handlers_.on_bad_request = [](Connection& conn, const BadRequest& bad) -> Awaitable<void> {
+    h.on_bad_request = [](Connection& conn, const BadRequest& bad) -> Awaitable<void> {
       auto res = make_response(bad.status, "text/plain", bad.code, false);
       co_await conn.write(res);
     };
-    if (websockets) {
-      handlers_.on_upgrade = [](beast::tcp_stream stream, Request req) { echo(std::move(stream), std::move(req)); };
-    }
-    Result<std::unique_ptr<Listener>> l = Listener::open(ioc_, ListenerOptions{"test", "127.0.0.1", 0});
-    EXPECT_TRUE(l.ok()) << l.error().message;
-    listener_ = std::move(l).value();
-    listener_->start([this](tcp::socket s) { spawn_session(std::move(s), limits_, handlers_); });
-    thread_ = std::thread([this] { ioc_.run(); });
+    if (websockets) h.on_upgrade = echo;
+    return h;
   }
-  ~SessionServer() {
-    listener_->close();
-    ioc_.stop();
-    thread_.join();
-  }
-  uint16_t port() const { return listener_->port(); }
-
- private:
-  // Accepts the upgrade and echoes each message until the client closes.
-  static void echo(beast::tcp_stream stream, Request req) {
-    auto ws = std::make_shared<beast::websocket::stream<beast::tcp_stream>>(std::move(stream));
-    auto executor = ws->get_executor();
-    net::co_spawn(executor, [ws, req = std::move(req)]() -> Awaitable<void> {
-      beast::error_code ec;
-      co_await ws->async_accept(req, redirect(ec));
-      beast::flat_buffer buffer;
-      while (!ec) {
-        co_await ws->async_read(buffer, redirect(ec));
-        if (ec) break;
-        ws->text(ws->got_text());
-        co_await ws->async_write(buffer.data(), redirect(ec));
-        buffer.consume(buffer.size());
-      }
-    }, net::detached);
-  }
-
-  SessionLimits limits_;
-  SessionHandlers handlers_;
-  net::io_context ioc_;
-  std::unique_ptr<Listener> listener_;
-  std::thread thread_;
 };
 
 // A blocking client socket: send bytes, read until the peer closes.
@@ -123,7 +113,7 @@ std::string post(const std::string& target, const std::string& body, bool close)
 }
 
 TEST(Session, KeepAliveAnswersPipelinedRequestsInOrder) {
-  SessionServer server(false);
+  EchoSessionServer server(false);
   Client c(server.port());
   c.send(post("/a", "one", false) + post("/b", "two", false) + post("/c", "three", true));
   const std::string got = c.read_all();
@@ -137,7 +127,7 @@ TEST(Session, KeepAliveAnswersPipelinedRequestsInOrder) {
 }
 
 TEST(Session, RefusedRequestsGetTheirStatusAndTheConnectionCloses) {
-  SessionServer server(false);
+  EchoSessionServer server(false);
   struct Case {
     std::string bytes, status, code;
   };
@@ -159,7 +149,7 @@ TEST(Session, RefusedRequestsGetTheirStatusAndTheConnectionCloses) {
 }
 
 TEST(Session, AnswersExpectContinueBeforeTheBody) {
-  SessionServer server(false);
+  EchoSessionServer server(false);
   Client c(server.port());
   c.send("POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
   const std::string interim = c.read_some();
@@ -171,7 +161,7 @@ TEST(Session, AnswersExpectContinueBeforeTheBody) {
 }
 
 TEST(Session, AnIdleConnectionIsClosed) {
-  SessionServer server(false);
+  EchoSessionServer server(false);
   Client c(server.port());
   c.send(post("/one", "1", false));
   const std::string got = c.read_all();  // the answer, then the idle timeout closes it
@@ -179,7 +169,7 @@ TEST(Session, AnIdleConnectionIsClosed) {
 }
 
 TEST(Session, WebSocketUpgradeIsHandedOverWhenWanted) {
-  SessionServer server(true);
+  EchoSessionServer server(true);
   net::io_context ioc;
   beast::websocket::stream<tcp::socket> ws(ioc);
   ws.next_layer().connect({net::ip::make_address("127.0.0.1"), server.port()});
@@ -198,7 +188,7 @@ TEST(Session, WebSocketUpgradeIsHandedOverWhenWanted) {
 }
 
 TEST(Session, WithoutAnUpgradeHandlerTheRequestIsOrdinary) {
-  SessionServer server(false);
+  EchoSessionServer server(false);
   Client c(server.port());
   c.send("GET /v1/realtime HTTP/1.1\r\nHost: x\r\nConnection: upgrade, close\r\nUpgrade: websocket\r\n"
          "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");

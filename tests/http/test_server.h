@@ -1,8 +1,11 @@
-// A loopback server over http::Listener for the http tests: each
-// connection's first read is recorded as its request and answered with a
-// fixed reply (none: the connection is held open unanswered).
+// Loopback servers over http::Listener for the http tests:
+//  - TestServer: each connection's first read is recorded as its request
+//    and answered with a fixed reply (none: the connection is held open
+//    unanswered);
+//  - SessionServer: every connection served by http::spawn_session with
+//    the test's limits and handlers.
 //
-// Thread contract: the server runs on its own I/O thread; requests() and
+// Thread contract: each server runs on its own I/O thread; requests() and
 // the counters may be read from the test's thread.
 #pragma once
 
@@ -18,6 +21,7 @@
 #include <gtest/gtest.h>
 
 #include "http/listener.h"
+#include "http/session.h"
 
 namespace r1::http::test {
 
@@ -91,6 +95,36 @@ class TestServer {
   std::atomic<bool> nodelay_{false};
   std::mutex mu_;
   std::vector<std::string> requests_;
+};
+
+class SessionServer {
+ public:
+  SessionServer(SessionLimits limits, SessionHandlers handlers)
+      : limits_(std::move(limits)), handlers_(std::move(handlers)) {
+    Result<std::unique_ptr<Listener>> l = Listener::open(ioc_, ListenerOptions{"test", "127.0.0.1", 0});
+    EXPECT_TRUE(l.ok()) << l.error().message;
+    listener_ = std::move(l).value();
+    listener_->start([this](boost::asio::ip::tcp::socket s) {
+      ++accepted_;
+      spawn_session(std::move(s), limits_, handlers_);
+    });
+    thread_ = std::thread([this] { ioc_.run(); });
+  }
+  ~SessionServer() {
+    listener_->close();
+    ioc_.stop();
+    thread_.join();
+  }
+  uint16_t port() const { return listener_->port(); }
+  int accepted() const { return accepted_.load(); }
+
+ private:
+  const SessionLimits limits_;
+  const SessionHandlers handlers_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<Listener> listener_;
+  std::thread thread_;
+  std::atomic<int> accepted_{0};
 };
 
 }  // namespace r1::http::test

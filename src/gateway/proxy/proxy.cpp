@@ -22,18 +22,18 @@ struct ProxyServer::Impl {
   Router& router;
   ProxyMetrics& metrics;
   RetryBudget budget;
-  ConnectionPool pool;
+  r1::http::AsyncClient client;
   WaitQueue queue{metrics};
   std::unique_ptr<net::io_context> ioc = std::make_unique<net::io_context>(1);
   std::unique_ptr<r1::http::Listener> listener;
   std::thread thread;
   bool stopped = false;
-  Ctx ctx{options, router, metrics, budget, pool, queue};
+  Ctx ctx{options, router, metrics, budget, client, queue};
   r1::http::SessionLimits limits;
   r1::http::SessionHandlers handlers;
 
   Impl(const ProxyOptions& o, Router& r, ProxyMetrics& m)
-      : options(o), router(r), metrics(m), budget(o.retries) {}
+      : options(o), router(r), metrics(m), budget(o.retries), client(o.max_idle_per_upstream) {}
 };
 
 namespace {
@@ -61,7 +61,7 @@ Awaitable<bool> write_simple(beast::tcp_stream& client, const ClientRequest& req
 Awaitable<bool> relay_body(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
                            beast::tcp_stream& client) {
   std::string body;
-  beast::error_code ec = co_await read_body(*up, &body, ctx.options.response_timeout);
+  beast::error_code ec = co_await r1::http::read_rest(*up, &body, ctx.options.response_timeout);
   const std::string version = up->decision.version;
   if (ec) {
     ctx.metrics.count_upstream(version, 0);
@@ -191,7 +191,7 @@ void ProxyServer::stop() {
   impl_->ioc->stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   impl_->listener.reset();
-  impl_->pool.clear();
+  impl_->client.clear();
   impl_->ioc.reset();  // destroys the suspended sessions with their sockets
 }
 

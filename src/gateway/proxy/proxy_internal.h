@@ -5,6 +5,7 @@
 #pragma once
 
 #include "http/coro.h"
+#include "http/async_client.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -33,25 +34,12 @@ using r1::http::Awaitable;
 using r1::http::redirect;
 using r1::http::sv;
 using ClientRequest = http::request<http::string_body>;
-using UpstreamParser = http::response_parser<http::buffer_body>;
 
-// Idle keep-alive connections per upstream "host:port".
-class ConnectionPool {
- public:
-  std::unique_ptr<beast::tcp_stream> take(const std::string& key);
-  void give(const std::string& key, std::unique_ptr<beast::tcp_stream> stream, size_t max_idle);
-  void clear() { idle_.clear(); }
-
- private:
-  std::map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle_;
-};
-
-struct Upstream {
+// The picked replica and the client connection to it (http/async_client.h:
+// stream, buffer, parser).
+struct Upstream : r1::http::ClientConn {
   RouteDecision decision;
-  std::string key;  // host:port
-  std::unique_ptr<beast::tcp_stream> stream;
-  beast::flat_buffer buffer;
-  std::unique_ptr<UpstreamParser> parser;
+  r1::http::ClientTarget target;  // key "host:port"
 };
 
 class WaitQueue;  // proxy_queue.h
@@ -61,7 +49,7 @@ struct Ctx {
   Router& router;
   ProxyMetrics& metrics;
   RetryBudget& budget;
-  ConnectionPool& pool;
+  r1::http::AsyncClient& client;  // pooled keep-alive connections to the replicas
   WaitQueue& queue;
 };
 
@@ -93,8 +81,6 @@ struct OpenResult {
 Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::string& body,
                                     bool stream, bool retry_only);
 // Releases the pick with `outcome`; keeps the connection when reusable.
-// Reads the rest of the upstream body into `out`.
-Awaitable<beast::error_code> read_body(Upstream& up, std::string* out, Duration timeout);
 // finish_upstream also tells the wait queue that a replica may have room.
 void finish_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable);
 void release_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable);

@@ -42,22 +42,19 @@ Awaitable<PumpResult> pump(Ctx& ctx, Upstream& up, StreamTracker& tracker, beast
   SseSplitter splitter;
   char buf[8192];
   beast::error_code ec;
-  auto& p = *up.parser;
   // Until this upstream's first token, queueing and prefill (first-token
   // timeout); then one decode step per token (per-token timeout).
   // An untracked stream has no ids: its first event counts as started.
   const size_t tokens_before = tracker.tokens().size();
   bool any_event = false;
-  while (!p.is_done()) {
-    p.get().body().data = buf;
-    p.get().body().size = sizeof(buf);
+  while (!up.parser->is_done()) {
     const bool started = tracker.tracking() ? tracker.tokens().size() > tokens_before : any_event;
-    up.stream->expires_after(started ? ctx.options.stream.per_token_timeout
-                                     : ctx.options.stream.first_token_timeout);
-    co_await http::async_read_some(*up.stream, up.buffer, p, redirect(ec));
-    if (ec == http::error::need_buffer) ec = {};
+    size_t got = 0;
+    ec = co_await r1::http::read_some(up, buf, sizeof(buf), &got,
+                                      started ? ctx.options.stream.per_token_timeout
+                                              : ctx.options.stream.first_token_timeout);
     if (ec) break;
-    splitter.feed(std::string_view(buf, sizeof(buf) - p.get().body().size));
+    splitter.feed(std::string_view(buf, got));
     while (auto event = splitter.next_event()) {
       any_event = true;
       const std::string out = tracker.on_event(*event);

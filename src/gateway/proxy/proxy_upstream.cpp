@@ -24,57 +24,6 @@ http::request<http::string_body> upstream_request(const ClientRequest& req, cons
   return out;
 }
 
-// Sends the request and reads the response header. A failed pooled
-// connection (stale keep-alive) is replaced by a fresh one once.
-Awaitable<beast::error_code> exchange(Ctx& ctx, Upstream& up,
-                                      const http::request<http::string_body>& req,
-                                      Duration header_timeout) {
-  beast::error_code ec;
-  up.stream = ctx.pool.take(up.key);
-  bool pooled = up.stream != nullptr;
-  for (;;) {
-    if (!up.stream) {
-      up.stream = std::make_unique<beast::tcp_stream>(co_await net::this_coro::executor);
-      const auto address = net::ip::make_address(up.decision.replica.host, ec);
-      if (ec) co_return ec;
-      up.stream->expires_after(ctx.options.connect_timeout);
-      co_await up.stream->async_connect(tcp::endpoint(address, up.decision.replica.port),
-                                        redirect(ec));
-      if (ec) co_return ec;
-      up.stream->socket().set_option(tcp::no_delay(true), ec);  // as the client side
-      ec = {};
-    }
-    up.buffer.clear();
-    up.parser = std::make_unique<UpstreamParser>();
-    up.parser->body_limit(std::numeric_limits<std::uint64_t>::max());
-    up.stream->expires_after(ctx.options.connect_timeout);
-    co_await http::async_write(*up.stream, req, redirect(ec));
-    if (!ec) {
-      up.stream->expires_after(header_timeout);
-      co_await http::async_read_header(*up.stream, up.buffer, *up.parser, redirect(ec));
-    }
-    if (!ec || !pooled || ec == beast::error::timeout) co_return ec;
-    pooled = false;
-    up.stream.reset();
-  }
-}
-
-Awaitable<beast::error_code> read_all(Upstream& up, std::string* out, Duration timeout) {
-  char buf[16384];
-  beast::error_code ec;
-  auto& p = *up.parser;
-  while (!p.is_done()) {
-    p.get().body().data = buf;
-    p.get().body().size = sizeof(buf);
-    up.stream->expires_after(timeout);
-    co_await http::async_read_some(*up.stream, up.buffer, p, redirect(ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return ec;
-    out->append(buf, sizeof(buf) - p.get().body().size);
-  }
-  co_return ec;
-}
-
 // A pick that avoids replicas already tried when the router offers another.
 Result<RouteDecision> pick_untried(Ctx& ctx, const RequestState& st) {
   constexpr int kPicks = 4;
@@ -102,24 +51,33 @@ Awaitable<std::unique_ptr<Upstream>> try_once(Ctx& ctx, RequestState& st, const 
   st.tried.push_back(decision->replica.id);
   auto up = std::make_unique<Upstream>();
   up->decision = *decision;
-  up->key = decision->replica.host + ":" + std::to_string(decision->replica.port);
   if (st.tried.size() == 1) ctx.metrics.observe_added_latency(SteadyClock::now() - st.started);
-  const Duration timeout = stream ? ctx.options.stream.first_token_timeout : ctx.options.response_timeout;
-  beast::error_code ec = co_await exchange(ctx, *up, upstream_request(st.request, body, up->key), timeout);
   const std::string& version = decision->version;
+  Result<r1::http::ClientTarget> target =
+      r1::http::numeric_target(decision->replica.host, decision->replica.port);
+  beast::error_code ec = net::error::invalid_argument;
+  if (target.ok()) {
+    up->target = std::move(*target);
+    const r1::http::ClientTimeouts timeouts{
+        ctx.options.connect_timeout,
+        stream ? ctx.options.stream.first_token_timeout : ctx.options.response_timeout};
+    const auto request = upstream_request(st.request, body, up->target.key);
+    ec = co_await ctx.client.exchange(*up, up->target, request, timeouts);
+  }
+  const std::string key = decision->replica.host + ":" + std::to_string(decision->replica.port);
   if (ec) {
     const bool timed_out = ec == beast::error::timeout;
     ctx.metrics.count_upstream(version, 0);
     finish_upstream(ctx, *up, timed_out ? RequestOutcome::kTimeout : RequestOutcome::kConnectFailure, false);
     *last = OpenResult{nullptr, timed_out ? 504 : 502,
-                       error_json("upstream " + up->key + ": " + ec.message(), "upstream_error"), version};
+                       error_json("upstream " + key + ": " + ec.message(), "upstream_error"), version};
     co_return nullptr;
   }
   const int status = static_cast<int>(up->parser->get().result_int());
   if (status < 500 && status != kBusy) co_return up;
   ctx.metrics.count_upstream(version, status);
   *last = OpenResult{nullptr, status, "", version};
-  ec = co_await read_all(*up, &last->body, ctx.options.connect_timeout);
+  ec = co_await r1::http::read_rest(*up, &last->body, ctx.options.connect_timeout);
   // A full queue (429) says nothing against the replica and frees nothing:
   // it does not wake the wait queue.
   if (status == kBusy) release_upstream(ctx, *up, RequestOutcome::kClientError, !ec);
@@ -159,22 +117,6 @@ Awaitable<OpenResult> open_attempts(Ctx& ctx, RequestState& st, const std::strin
 }
 
 }  // namespace
-
-std::unique_ptr<beast::tcp_stream> ConnectionPool::take(const std::string& key) {
-  auto it = idle_.find(key);
-  if (it == idle_.end() || it->second.empty()) return nullptr;
-  auto stream = std::move(it->second.back());
-  it->second.pop_back();
-  return stream;
-}
-
-void ConnectionPool::give(const std::string& key, std::unique_ptr<beast::tcp_stream> stream,
-                          size_t max_idle) {
-  auto& idle = idle_[key];
-  if (idle.size() >= max_idle) return;
-  stream->expires_never();
-  idle.push_back(std::move(stream));
-}
 
 Awaitable<OpenResult> open_upstream(Ctx& ctx, RequestState& st, const std::string& body,
                                     bool stream, bool retry_only) {
@@ -225,14 +167,7 @@ void finish_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusab
 
 void release_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusable) {
   ctx.router.release(up.decision, outcome);
-  if (reusable && up.stream && up.parser && up.parser->is_done() && up.parser->keep_alive()) {
-    ctx.pool.give(up.key, std::move(up.stream), ctx.options.max_idle_per_upstream);
-  }
-  up.stream.reset();
-}
-
-Awaitable<beast::error_code> read_body(Upstream& up, std::string* out, Duration timeout) {
-  co_return co_await read_all(up, out, timeout);
+  ctx.client.release(up, up.target.key, reusable);
 }
 
 bool is_hop_by_hop(beast::string_view name) {

@@ -104,7 +104,7 @@ void GenerationExchange::on_token(const TokenEvent& event) {
   } else {
     delta.content = event.text;
   }
-  if (p_.want_logprobs && event.logprob) delta.logprob = event.logprob;
+  if (p_.want_logprobs && event.logprobs) delta.logprob = event.logprobs;
   if (!p_.stream) {
     ++sent_;
     completed_.reasoning += delta.reasoning;

@@ -25,6 +25,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/scheduler_types.h"
 #include "core/clock.h"
 #include "core/result.h"
 #include "sampling/overrides.h"
@@ -65,30 +66,15 @@ struct GenerationRequest {
   std::optional<SteadyClock::time_point> deadline;  // ends with kDeadline
 };
 
-struct TokenAlternative {
-  int32_t token = 0;
-  std::string text;
-  float logprob = 0;
-};
-
-struct TokenLogprob {
-  int32_t token = 0;
-  std::string text;
-  float logprob = 0;
-  std::vector<TokenAlternative> top;  // best first
-};
-
-// One sampled token. `text` is the detokenized piece (whole UTF-8
-// characters, stop strings removed; may be empty while held back); with
-// split_reasoning the same bytes are routed to `reasoning` or `content`
-// (tags removed).
-struct TokenEvent {
-  int32_t token = -1;
-  std::string text;
-  std::string reasoning;
-  std::string content;
-  std::optional<TokenLogprob> logprob;  // when the request asked for logprobs
-};
+// One sampled token and its log-probabilities: the engine's own types
+// (engine/scheduler_types.h), passed through unchanged. `text` is the
+// detokenized piece (whole UTF-8 characters, stop strings removed; may be
+// empty while held back); with split_reasoning the same bytes are routed to
+// `reasoning` or `content` (tags removed); `logprobs` is set when the
+// request asked for them.
+using TokenAlternative = engine::TokenAlt;
+using TokenLogprob = engine::TokenLogprobs;
+using TokenEvent = engine::StreamEvent;
 
 enum class FinishReason { kStop, kLength, kDeadline, kCancelled };
 // OpenAI's finish_reason: "stop" or "length" (deadline -> "length").

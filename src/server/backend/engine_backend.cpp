@@ -23,13 +23,7 @@ class SinkAdapter final : public engine::RequestSink {
   void on_token(const engine::StreamEvent& e) override {
     // The end-of-stream release (token -1) only matters when it has text.
     if (e.token < 0 && e.text.empty() && e.reasoning.empty() && e.content.empty()) return;
-    TokenEvent t;
-    t.token = e.token;
-    t.text = e.text;
-    t.reasoning = e.reasoning;
-    t.content = e.content;
-    if (e.logprobs) t.logprob = convert(*e.logprobs);
-    out_->on_token(t);
+    out_->on_token(e);
   }
 
   void on_finish(const engine::FinishInfo& info) override {
@@ -44,13 +38,6 @@ class SinkAdapter final : public engine::RequestSink {
   void on_error(const Error& error) override { out_->on_error(error); }
 
  private:
-  static TokenLogprob convert(const engine::TokenLogprobs& lp) {
-    TokenLogprob out{lp.token, lp.text, lp.logprob, {}};
-    out.top.reserve(lp.top.size());
-    for (const engine::TokenAlt& a : lp.top) out.top.push_back({a.token, a.text, a.logprob});
-    return out;
-  }
-
   std::shared_ptr<StreamSink> out_;
 };
 

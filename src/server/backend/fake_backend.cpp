@@ -215,7 +215,7 @@ TokenEvent FakeBackend::make_event(const Seq& seq, size_t index) const {
       lp.top.push_back({ev.token + k, k == 0 ? piece.text : "alt" + std::to_string(k),
                         lp.logprob - static_cast<float>(k)});
     }
-    ev.logprob = std::move(lp);
+    ev.logprobs = std::move(lp);
   }
   return ev;
 }
