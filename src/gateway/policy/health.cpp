@@ -40,7 +40,7 @@ void ActiveHealthChecker::add_target(const HealthTarget& target) {
     e.next_probe = e.added_at;  // first probe right away
     entries_[target.id] = e;
   }
-  cv_.notify_all();
+  thread_.wake();  // a new target is due now
 }
 
 void ActiveHealthChecker::remove_target(const std::string& id) {
@@ -132,32 +132,10 @@ Duration ActiveHealthChecker::run_due() {
 }
 
 void ActiveHealthChecker::start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CHECK(!thread_.joinable()) << "health checker started twice";
-  stopping_ = false;
-  thread_ = std::thread([this] { thread_main(); });
+  thread_.start([this] { return std::max(run_due(), Duration{1}); });
 }
 
-void ActiveHealthChecker::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ActiveHealthChecker::stop() { thread_.stop(); }
 
-void ActiveHealthChecker::thread_main() {
-  for (;;) {
-    const Duration wait = run_due();
-    std::unique_lock<std::mutex> lock(mu_);
-    if (stopping_) return;
-    // Wakes early on add_target() (a new target is due now) and on stop().
-    const uint64_t generation = next_generation_;
-    cv_.wait_for(lock, std::max(wait, Duration{1}),
-                 [&] { return stopping_ || next_generation_ != generation; });
-    if (stopping_) return;
-  }
-}
 
 }  // namespace r1::gateway

@@ -25,15 +25,14 @@
 // at most `timeout`.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <optional>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "core/clock.h"
+#include "core/periodic_thread.h"
 #include "gateway/policy/http_probe.h"
 
 namespace r1::gateway {
@@ -122,18 +121,15 @@ class ActiveHealthChecker final : public HealthChecker {
   Fired apply(Entry& e, const ProbeResult& r, TimePoint t) const;
   // Never passed, within startup_grace of add_target().
   bool starting(const Entry& e, TimePoint t) const;
-  void thread_main();
 
   const Clock& clock_;
   Prober& prober_;
   const HealthConfig options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::map<std::string, Entry> entries_;
   uint64_t next_generation_ = 1;
   HealthCallbacks callbacks_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: joined before the rest is destroyed
 };
 
 }  // namespace r1::gateway

@@ -85,25 +85,12 @@ void DnsDiscovery::run_once() {
 }
 
 void DnsDiscovery::start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CHECK(!thread_.joinable()) << "discovery started twice";
-  stopping_ = false;
-  thread_ = std::thread([this] {
-    for (;;) {
-      run_once();
-      std::unique_lock<std::mutex> lock(mu_);
-      if (cv_.wait_for(lock, pools_.config().discovery.interval, [this] { return stopping_; })) return;
-    }
+  thread_.start([this] {
+    run_once();
+    return pools_.config().discovery.interval;
   });
 }
 
-void DnsDiscovery::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void DnsDiscovery::stop() { thread_.stop(); }
 
 }  // namespace r1::gateway

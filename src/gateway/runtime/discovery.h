@@ -17,14 +17,12 @@
 // the resolver and the PoolSet (thread-safe).
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/result.h"
 #include "core/clock.h"
+#include "core/periodic_thread.h"
 
 namespace r1::gateway {
 
@@ -69,11 +67,8 @@ class DnsDiscovery {
  private:
   PoolSet& pools_;
   const Resolver& resolver_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
   std::vector<std::string> failing_;  // pools whose last lookup failed (logged once)
-  std::thread thread_;
+  PeriodicThread thread_;  // last: joined before the rest is destroyed
 };
 
 }  // namespace r1::gateway

@@ -50,7 +50,7 @@ Status ProcessSupervisor::add(const WorkerSpec& spec) {
     w.status.next_spawn = clock_.now();
     workers_.emplace(spec.name, std::move(w));
   }
-  cv_.notify_all();
+  thread_.wake();  // spawn it now
   return Status();
 }
 
@@ -191,42 +191,23 @@ std::vector<WorkerStatus> ProcessSupervisor::statuses() const {
 }
 
 void ProcessSupervisor::set_event_callback(std::function<void(const WorkerEvent&)> callback) {
-  std::lock_guard<std::mutex> lock(mu_);
-  callback_ = std::move(callback);
+  callback_.set(std::move(callback));
 }
 
 void ProcessSupervisor::emit(const Events& events) {
-  std::function<void(const WorkerEvent&)> callback;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    callback = callback_;
-  }
+  const auto callback = callback_.get();
   if (!callback) return;
   for (const WorkerEvent& e : events) callback(e);
 }
 
 void ProcessSupervisor::start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  CHECK(!thread_.joinable()) << "supervisor started twice";
-  thread_stop_ = false;
-  thread_ = std::thread([this] {
-    for (;;) {
-      poll_once();
-      std::unique_lock<std::mutex> wait_lock(mu_);
-      cv_.wait_for(wait_lock, options_.poll_interval, [this] { return thread_stop_; });
-      if (thread_stop_) return;
-    }
+  thread_.start([this] {
+    poll_once();
+    return options_.poll_interval;
   });
 }
 
-void ProcessSupervisor::stop_thread() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    thread_stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void ProcessSupervisor::stop_thread() { thread_.stop(); }
 
 void ProcessSupervisor::stop_all() {
   std::vector<pid_t> pids;

@@ -38,18 +38,18 @@
 
 #include <sys/types.h>
 
-#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/result.h"
+#include "core/callback_slot.h"
 #include "core/clock.h"
+#include "core/periodic_thread.h"
 
 namespace r1::gateway {
 
@@ -155,12 +155,10 @@ class ProcessSupervisor final : public Supervisor {
   const Clock& clock_;
   const SupervisorConfig options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::map<std::string, Worker> workers_;
-  std::function<void(const WorkerEvent&)> callback_;
+  CallbackSlot<const WorkerEvent&> callback_;
   bool stopping_ = false;
-  bool thread_stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: joined before the rest is destroyed
 };
 
 }  // namespace r1::gateway

@@ -219,17 +219,11 @@ void FakeSupervisor::stop_all() {
 }
 
 void FakeSupervisor::set_event_callback(std::function<void(const WorkerEvent&)> callback) {
-  std::lock_guard<std::mutex> lock(mu_);
-  callback_ = std::move(callback);
+  callback_.set(std::move(callback));
 }
 
 void FakeSupervisor::fire(const WorkerEvent& event) {
-  std::function<void(const WorkerEvent&)> callback;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    callback = callback_;
-  }
-  if (callback) callback(event);
+  if (const auto callback = callback_.get()) callback(event);
 }
 
 std::vector<std::string> FakeSupervisor::unresponsive_reports() const {

@@ -108,7 +108,7 @@ class FakeSupervisor final : public Supervisor {
   mutable std::mutex mu_;
   std::map<std::string, WorkerStatus> workers_;
   std::vector<std::string> unresponsive_;
-  std::function<void(const WorkerEvent&)> callback_;
+  CallbackSlot<const WorkerEvent&> callback_;
   int next_port_ = 20000;
   bool stopped_ = false;
 };
