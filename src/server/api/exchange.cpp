@@ -143,7 +143,7 @@ void GenerationExchange::on_finish(const FinishEvent& event) {
       tail += render_stream_usage(p_.meta, event.usage, p_.include_token_ids ? &none : nullptr);
     }
     tail += kSseDone;
-    output([tail = std::move(tail)](ResponseChannel& ch) mutable {
+    finish_request(200, [tail = std::move(tail)](ResponseChannel& ch) mutable {
       ch.write(std::move(tail));
       ch.end_stream();
     });
@@ -152,9 +152,8 @@ void GenerationExchange::on_finish(const FinishEvent& event) {
     HttpResponse r;
     r.headers = p_.headers;
     r.body = render_completed(p_.meta, completed_);
-    output([r = std::move(r)](ResponseChannel& ch) mutable { ch.respond(std::move(r)); });
+    finish_request(200, [r = std::move(r)](ResponseChannel& ch) mutable { ch.respond(std::move(r)); });
   }
-  finish_request(200);
 }
 
 void GenerationExchange::on_error(const Error& error) {
@@ -164,25 +163,26 @@ void GenerationExchange::on_error(const Error& error) {
   if (hang_up(p_.stream ? 200 : api.http_status)) return;
   if (p_.stream) {
     std::string tail = render_stream_error(api) + std::string(kSseDone);
-    output([tail = std::move(tail)](ResponseChannel& ch) mutable {
+    finish_request(200, [tail = std::move(tail)](ResponseChannel& ch) mutable {
       ch.write(std::move(tail));
       ch.end_stream();
     });
-    finish_request(200);
     return;
   }
   HttpResponse r;
   r.status = api.http_status;
   r.headers = p_.headers;
   r.body = render_error(api);
-  output([r = std::move(r)](ResponseChannel& ch) mutable { ch.respond(std::move(r)); });
-  finish_request(api.http_status);
+  finish_request(api.http_status, [r = std::move(r)](ResponseChannel& ch) mutable { ch.respond(std::move(r)); });
 }
 
-void GenerationExchange::finish_request(int status) {
+// Counted before the last output is queued: a client that has the whole
+// response and reads /metrics next finds the request there.
+void GenerationExchange::finish_request(int status, Op last) {
   done_ = true;
   p_.metrics->requests.with({p_.endpoint_label, std::to_string(status)}).inc();
   p_.metrics->request_duration.observe(seconds_since(p_.received));
+  if (last) output(std::move(last));
   // on_done before begin() would run too early: hold it with the output.
   output([done = std::move(p_.on_done)](ResponseChannel&) {
     if (done) done();

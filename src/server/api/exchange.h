@@ -75,7 +75,8 @@ class GenerationExchange final : public StreamSink {
   using Op = std::function<void(ResponseChannel&)>;
   // Runs `op` on the channel now, or holds it until begin().
   void output(Op op);
-  void finish_request(int status);
+  // Counts the request, then queues `last` (the end of the response, if any).
+  void finish_request(int status, Op last = nullptr);
   void record_token_timing();
   void track_ids(const TokenEvent& event);
   std::optional<std::vector<int32_t>> take_ids(bool all);
