@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "bench_cli.h"
+#include "bench_record.h"
 
 #ifndef R1_PEER_BINS_DIR
 #error "R1_PEER_BINS_DIR must be defined"
@@ -229,13 +230,9 @@ std::optional<double> time_decode(Bench& b, int64_t steps, int n_seq, int64_t st
   return seconds_since(t0);
 }
 
-struct Figures {
-  double load_s = 0;
-  double warmup_s = 0;
-  std::vector<double> pp_s;
-  std::vector<double> tg_s;
-  std::vector<double> fill_s;  // the untimed --depth fill of each repetition
-};
+using Figures = r1::bench_record::Timings;
+
+r1::bench_record::Shape shape(const Config& c) { return {c.threads, c.batch, c.reps, c.pp, c.tg, c.depth}; }
 
 // Warm-up, then reps of pp and tg; false on a failed decode.
 bool run_tests(Bench& b, const Config& c, Figures& f) {
@@ -263,17 +260,7 @@ bool run_tests(Bench& b, const Config& c, Figures& f) {
   return true;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
-double rate(double tokens, const std::vector<double>& seconds) {
-  const double s = median(seconds);
-  return s > 0 ? tokens / s : 0;
-}
 
 void add_memory(nlohmann::json& j) {
   rusage ru{};
@@ -304,40 +291,18 @@ nlohmann::json to_json(const Config& c, const Bench& b, const Figures& f) {
   j["type"] = ftype_name(meta(b.model, "general.file_type"));
   j["n_params"] = llama_model_n_params(b.model);
   j["model_bytes"] = llama_model_size(b.model);
-  j["threads"] = c.threads;
-  j["batch"] = c.batch;
-  j["reps"] = c.reps;
-  j["n_pp"] = c.pp;
-  j["n_tg"] = c.tg;
-  j["depth"] = c.depth;
-  j["load_s"] = f.load_s;
-  j["warmup_s"] = f.warmup_s;
-  j["pp_tps"] = rate(static_cast<double>(c.pp), f.pp_s);
-  j["tg_tps"] = rate(static_cast<double>(c.tg) * c.batch, f.tg_s);
-  j["pp_s"] = f.pp_s;
-  j["tg_s"] = f.tg_s;
-  j["fill_s"] = f.fill_s;
+  r1::bench_record::put(j, shape(c), f);
   j["kv_bytes"] = kv_bytes(b.model, b.ctx);
   add_memory(j);
   return j;
 }
 
-void print_text(const Config& c, const nlohmann::json& j) {
+void print_text(const Config& c, const Figures& f, const nlohmann::json& j) {
   std::printf("model: %s (%s %s, %.2f B params), load %.3f s, warm-up %.3f s\n", c.model.c_str(),
               j["arch"].get<std::string>().c_str(), j["type"].get<std::string>().c_str(),
               j["n_params"].get<double>() / 1e9, j["load_s"].get<double>(),
               j["warmup_s"].get<double>());
-  std::printf("%-12s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s",
-              c.reps);
-  const std::string at = c.depth > 0 ? "@d" + std::to_string(c.depth) : "";
-  if (c.pp > 0) {
-    std::printf("%-12s %7d %5d %12.2f\n", ("pp" + std::to_string(c.pp) + at).c_str(), c.threads, 1,
-                j["pp_tps"].get<double>());
-  }
-  if (c.tg > 0) {
-    std::printf("%-12s %7d %5d %12.2f\n", ("tg" + std::to_string(c.tg) + at).c_str(), c.threads,
-                c.batch, j["tg_tps"].get<double>());
-  }
+  r1::bench_record::print_table(shape(c), f);
   std::printf("memory: peak RSS %.1f MiB, current RSS %.1f MiB\n", j["rss_mb"].get<double>(),
               j["rss_now_mb"].get<double>());
 }
@@ -365,7 +330,7 @@ int bench(const Config& c) {
   if (c.json) {
     std::printf("%s\n", j.dump().c_str());
   } else {
-    print_text(c, j);
+    print_text(c, f, j);
   }
   return 0;
 }

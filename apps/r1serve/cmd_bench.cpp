@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_record.h"
 #include "common.h"
 #include "core/clock.h"
 #include "core/thread_pool.h"
@@ -115,12 +116,6 @@ Memory memory_now() {
   return m;
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 // Positions each sequence's cache holds: the fill, then pp or tg after it.
 int64_t context_size(const BenchConfig& c) { return std::max<int64_t>(1, c.depth + c.pp + c.tg); }
@@ -214,12 +209,7 @@ Result<double> time_decode(Bench& b, int64_t steps, int64_t start) {
   return seconds_since(t0);
 }
 
-struct Figures {
-  double load_s = 0;
-  double warmup_s = 0;
-  std::vector<double> pp_s;  // one per repetition
-  std::vector<double> tg_s;
-  std::vector<double> fill_s;  // the untimed --depth fill of each repetition
+struct Figures : bench_record::Timings {
   Memory memory;
   uint64_t kv_bytes = 0;
   int n_threads = 0;
@@ -256,9 +246,9 @@ Status run_tests(Bench& b, const BenchConfig& c, Figures& f) {
   return Status();
 }
 
-double rate(double tokens, const std::vector<double>& seconds) {
-  const double s = median(seconds);
-  return s > 0 ? tokens / s : 0;
+
+bench_record::Shape shape(const BenchConfig& c, const Figures& f) {
+  return {f.n_threads, c.batch, c.reps, c.pp, c.tg, c.depth};
 }
 
 nlohmann::json to_json(const BenchConfig& c, const Figures& f) {
@@ -270,19 +260,7 @@ nlohmann::json to_json(const BenchConfig& c, const Figures& f) {
   j["n_params"] = f.facts.n_params;
   j["model_bytes"] = f.facts.model_bytes;
   j["weights_read_bytes"] = f.facts.weights_read_bytes;
-  j["threads"] = f.n_threads;
-  j["batch"] = c.batch;
-  j["reps"] = c.reps;
-  j["n_pp"] = c.pp;
-  j["n_tg"] = c.tg;
-  j["depth"] = c.depth;
-  j["load_s"] = f.load_s;
-  j["warmup_s"] = f.warmup_s;
-  j["pp_tps"] = rate(static_cast<double>(c.pp), f.pp_s);
-  j["tg_tps"] = rate(static_cast<double>(c.tg) * c.batch, f.tg_s);
-  j["pp_s"] = f.pp_s;
-  j["tg_s"] = f.tg_s;
-  j["fill_s"] = f.fill_s;
+  bench_record::put(j, shape(c, f), f);
   j["kv_bytes"] = f.kv_bytes;
   j["kv_bytes_per_pos"] = f.facts.kv_bytes_per_pos;
   j["rss_mb"] = f.memory.peak_mb;
@@ -290,12 +268,6 @@ nlohmann::json to_json(const BenchConfig& c, const Figures& f) {
   return j;
 }
 
-// "tg128", or "tg128@d4096" at a depth.
-std::string test_name(const char* what, int64_t n, int64_t depth) {
-  std::string name = what + std::to_string(n);
-  if (depth > 0) name += "@d" + std::to_string(depth);
-  return name;
-}
 
 void print_text(const BenchConfig& c, const Figures& f) {
   constexpr double kMiB = 1024.0 * 1024.0;
@@ -305,17 +277,7 @@ void print_text(const BenchConfig& c, const Figures& f) {
               static_cast<double>(f.facts.model_bytes) / kMiB,
               static_cast<double>(f.facts.weights_read_bytes) / kMiB);
   std::printf("load: %.3f s, warm-up: %.3f s\n", f.load_s, f.warmup_s);
-  std::printf("%-12s %7s %5s %12s   (median of %d)\n", "test", "threads", "batch", "tokens/s",
-              c.reps);
-  if (c.pp > 0) {
-    std::printf("%-12s %7d %5d %12.2f\n", test_name("pp", c.pp, c.depth).c_str(), f.n_threads, 1,
-                rate(static_cast<double>(c.pp), f.pp_s));
-  }
-  if (c.tg > 0) {
-    std::printf("%-12s %7d %5d %12.2f\n", test_name("tg", c.tg, c.depth).c_str(), f.n_threads,
-                c.batch, rate(static_cast<double>(c.tg) * c.batch, f.tg_s));
-  }
-  if (c.depth > 0) std::printf("depth fill: %.3f s (median, not timed)\n", median(f.fill_s));
+  bench_record::print_table(shape(c, f), f);
   std::printf("memory: peak RSS %.1f MiB, current RSS %.1f MiB, KV cache %.1f MiB\n",
               f.memory.peak_mb, f.memory.now_mb, static_cast<double>(f.kv_bytes) / kMiB);
 }
