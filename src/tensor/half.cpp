@@ -3,18 +3,6 @@
 namespace r1 {
 namespace {
 
-inline uint32_t float_bits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-
-inline float bits_float(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
 constexpr uint32_t kF32ExpBias = 127;
 constexpr uint32_t kF16ExpBias = 15;
 constexpr uint32_t kRebias = (kF32ExpBias - kF16ExpBias) << 23;  // exponent delta in f32 bits

@@ -5,6 +5,7 @@
 // Thread contract: pure functions (the table is immutable once built).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -17,16 +18,13 @@ uint16_t fp32_to_fp16(float f);
 // first use (thread-safe static initialization): table[h] == fp16_to_fp32(h).
 const float* fp16_table();
 
-inline float bf16_to_fp32(uint16_t h) {
-  uint32_t u = static_cast<uint32_t>(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
+inline uint32_t float_bits(float f) { return std::bit_cast<uint32_t>(f); }
+inline float bits_float(uint32_t u) { return std::bit_cast<float>(u); }
+
+inline float bf16_to_fp32(uint16_t h) { return bits_float(static_cast<uint32_t>(h) << 16); }
 
 inline uint16_t fp32_to_bf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
+  const uint32_t u = float_bits(f);
   if ((u & 0x7fffffff) > 0x7f800000) return static_cast<uint16_t>((u >> 16) | 64);  // quiet NaN
   return static_cast<uint16_t>((u + (0x7fff + ((u >> 16) & 1))) >> 16);
 }

@@ -19,6 +19,7 @@ namespace r1::kernels {
 namespace {
 
 using testing::gaussian;
+using testing::Shifted;
 
 std::vector<Isa> simd_isas() {
   std::vector<Isa> out;
@@ -64,15 +65,6 @@ std::vector<uint8_t> make_weights(DType t, int64_t n, uint32_t seed, int fill = 
   }
   return w;
 }
-
-struct Shifted {
-  std::vector<uint8_t> storage;
-  uint8_t* ptr;
-  Shifted(const std::vector<uint8_t>& bytes, size_t offset) : storage(bytes.size() + 8) {
-    ptr = storage.data() + offset;
-    std::memcpy(ptr, bytes.data(), bytes.size());
-  }
-};
 
 // Checks vec_dot of isa against scalar on (w, a) at every offset pair.
 void expect_dot_matches(Isa isa, DType t, int64_t n, const std::vector<uint8_t>& w,

@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -65,5 +66,16 @@ inline double abs_dot(const std::vector<float>& a, const std::vector<float>& b) 
   for (size_t i = 0; i < a.size(); ++i) s += std::fabs(static_cast<double>(a[i]) * b[i]);
   return s;
 }
+
+// Copies bytes to an offset inside a fresh buffer (misaligns by `offset`,
+// 0..8).
+struct Shifted {
+  std::vector<uint8_t> storage;
+  uint8_t* ptr;
+  Shifted(const std::vector<uint8_t>& bytes, size_t offset) : storage(bytes.size() + 8) {
+    ptr = storage.data() + offset;
+    std::memcpy(ptr, bytes.data(), bytes.size());
+  }
+};
 
 }  // namespace r1::kernels::testing

@@ -14,16 +14,7 @@ namespace r1::kernels {
 namespace {
 
 using testing::gaussian;
-
-// Copies bytes to an offset inside a fresh buffer (misaligns by `offset`).
-struct Shifted {
-  std::vector<uint8_t> storage;
-  uint8_t* ptr;
-  Shifted(const std::vector<uint8_t>& bytes, size_t offset) : storage(bytes.size() + 8) {
-    ptr = storage.data() + offset;
-    std::memcpy(ptr, bytes.data(), bytes.size());
-  }
-};
+using testing::Shifted;
 
 // Q4_1/Q5_1 x Q8_1 add m * s per block, where s = d * sum(q) was rounded to
 // fp16 from the unrounded d: allow that rounding (~2^-11 relative, twice).
