@@ -9,6 +9,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace r1::peer {
 
@@ -68,7 +69,9 @@ std::filesystem::path synth_cached(const std::string& name,
   if (!ec && fs::exists(path) && fs::last_write_time(path) > bin_time) {
     return path;
   }
-  const fs::path tmp = path.string() + ".tmp";
+  // A file of its own per process: tests run in parallel may synthesize the
+  // same model at once; each renames a whole file into place.
+  const fs::path tmp = path.string() + ".tmp." + std::to_string(getpid());
   const std::string cmd = shell_quote(serve_bin()) + " model synth " + args +
                           " --threads 2 -o " + shell_quote(tmp.string());
   const CommandResult r = run_command(cmd + " >&2");
