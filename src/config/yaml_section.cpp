@@ -150,4 +150,16 @@ Result<YamlSection> YamlSection::section(std::string_view key) const {
   return YamlSection(child, key_path(key));
 }
 
+Status parse_yaml(std::string_view text, const char* what,
+                  const std::function<Status(const YamlSection&)>& read_root) {
+  try {
+    const YAML::Node root = YAML::Load(std::string(text));
+    return read_root(YamlSection(root, ""));
+  } catch (const YAML::Exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, std::string("yaml: ") + e.what());
+  } catch (const std::exception& e) {
+    return make_error(ErrorCode::kInvalidArgument, std::string(what) + ": " + e.what());
+  }
+}
+
 }  // namespace r1::config

@@ -1,13 +1,15 @@
 // YamlSection: strict, non-throwing typed reads from one YAML mapping, with
 // errors that name the full key path ("pools[1].replicas: ..."): the one
 // reader of every YAML file r1serve takes (the gateway config, the cost
-// inputs). yaml-cpp exceptions are caught by the caller.
+// inputs). parse_yaml() loads a document and runs a reader over its root,
+// catching yaml-cpp's exceptions.
 //
 // Thread contract: a value over a borrowed node; one thread at a time.
 #pragma once
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -52,6 +54,12 @@ class YamlSection {
   YAML::Node node_;
   std::string path_;
 };
+
+// Loads `text` and calls `read_root` on its root section. A YAML syntax error
+// is kInvalidArgument "yaml: <what>"; any other exception from yaml-cpp,
+// "<what>: <message>" (`what`: "config", "inputs").
+Status parse_yaml(std::string_view text, const char* what,
+                  const std::function<Status(const YamlSection&)>& read_root);
 
 // kInvalidArgument "<key_path>: <message>".
 Error config_error(const std::string& key_path, const std::string& message);

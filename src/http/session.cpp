@@ -108,6 +108,12 @@ void spawn_session(tcp::socket socket, const SessionLimits& limits, const Sessio
   net::co_spawn(executor, serve_connection(std::move(socket), limits, handlers), net::detached);
 }
 
+void serve_sessions(Listener& listener, const SessionLimits& limits, const SessionHandlers& handlers) {
+  listener.start([&limits, &handlers](boost::asio::ip::tcp::socket socket) {
+    spawn_session(std::move(socket), limits, handlers);
+  });
+}
+
 StringResponse make_response(int status, std::string content_type, std::string body, bool keep_alive) {
   StringResponse res{static_cast<bhttp::status>(status), 11};
   if (!content_type.empty()) res.set(bhttp::field::content_type, content_type);

@@ -23,6 +23,7 @@
 #pragma once
 
 #include "http/coro.h"
+#include "http/listener.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -104,6 +105,11 @@ Awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, const Sess
 // co_spawn(serve_connection) on the socket's executor, detached.
 void spawn_session(boost::asio::ip::tcp::socket socket, const SessionLimits& limits,
                    const SessionHandlers& handlers);
+
+// Starts the listener's accept loop with a session (spawn_session) on every
+// connection: the worker's server, the proxy and the admin API serve this
+// way. `limits` and `handlers` must outlive the listener.
+void serve_sessions(Listener& listener, const SessionLimits& limits, const SessionHandlers& handlers);
 
 // A complete response: status, content type, body, keep-alive, length.
 StringResponse make_response(int status, std::string content_type, std::string body, bool keep_alive);

@@ -52,7 +52,7 @@ Status HttpServer::Impl::listen() {
   o.port = config.port;
   o.strand_per_connection = true;
   R1_ASSIGN_OR_RETURN(listener, http::Listener::open(ioc, o));
-  listener->start([this](tcp::socket socket) { http::spawn_session(std::move(socket), limits, handlers); });
+  http::serve_sessions(*listener, limits, handlers);
   return Status::ok_status();
 }
 

@@ -177,15 +177,9 @@ Result<TcoInputs> parse_inputs(std::string_view yaml) {
     return make_error(ErrorCode::kOutOfRange, "inputs: larger than 1 MiB");
   }
   TcoInputs in;
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml));
-    // parse_cloud requires a price, so an empty document fails there.
-    R1_RETURN_IF_ERROR(parse_root(YamlSection(root, ""), in));
-  } catch (const YAML::Exception& e) {
-    return make_error(ErrorCode::kInvalidArgument, std::string("yaml: ") + e.what());
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::kInvalidArgument, std::string("inputs: ") + e.what());
-  }
+  // parse_cloud requires a price, so an empty document fails there.
+  R1_RETURN_IF_ERROR(config::parse_yaml(yaml, "inputs",
+                                          [&in](const YamlSection& root) { return parse_root(root, in); }));
   return in;
 }
 

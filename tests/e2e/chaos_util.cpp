@@ -357,18 +357,8 @@ int64_t GatewayProcess::counter(const std::string& name) const {
 }
 
 const std::string& tiny_model_b() {
-  static const std::string path = [] {
-    const std::string dir = std::string(R1_BINARY_DIR) + "/tests/e2e";
-    const std::string out = dir + "/chaos_tiny_qwen2_q8_0_b.gguf";
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(out, ec)) return out;
-    std::filesystem::create_directories(dir, ec);
-    const std::string tmp = out + ".tmp." + std::to_string(getpid());
-    const int rc = run_command({r1serve_binary(), "model", "synth", "--preset", "tiny-qwen2", "--type",
-                                "q8_0", "--seed", "4242", "--threads", "2", "-o", tmp});
-    if (rc == 0) std::filesystem::rename(tmp, out, ec);
-    return out;
-  }();
+  static const std::string path = synth_once("chaos_tiny_qwen2_q8_0_b.gguf",
+                                             {"--preset", "tiny-qwen2", "--type", "q8_0", "--seed", "4242"});
   return path;
 }
 

@@ -23,19 +23,23 @@ std::vector<std::string> serve_argv(const std::vector<std::string>& args) {
 
 std::string r1serve_binary() { return std::string(R1_BINARY_DIR) + "/r1serve"; }
 
+std::string synth_once(const std::string& name, const std::vector<std::string>& synth_args) {
+  const std::string dir = std::string(R1_BINARY_DIR) + "/tests/e2e";
+  const std::string out = dir + "/" + name;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(out, ec)) return out;
+  std::filesystem::create_directories(dir, ec);
+  const std::string tmp = out + ".tmp." + std::to_string(getpid());
+  std::vector<std::string> argv = {r1serve_binary(), "model", "synth"};
+  argv.insert(argv.end(), synth_args.begin(), synth_args.end());
+  argv.insert(argv.end(), {"--threads", "2", "-o", tmp});
+  if (run_command(argv) == 0) std::filesystem::rename(tmp, out, ec);
+  return out;
+}
+
 const std::string& tiny_model() {
-  static const std::string path = [] {
-    const std::string dir = std::string(R1_BINARY_DIR) + "/tests/e2e";
-    const std::string out = dir + "/serve_tiny_qwen2_q8_0.gguf";
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(out, ec)) return out;
-    std::filesystem::create_directories(dir, ec);
-    const std::string tmp = out + ".tmp." + std::to_string(getpid());
-    const int rc = run_command({r1serve_binary(), "model", "synth", "--preset", "tiny-qwen2",
-                                "--type", "q8_0", "--threads", "2", "-o", tmp});
-    if (rc == 0) std::filesystem::rename(tmp, out, ec);
-    return out;
-  }();
+  static const std::string path =
+      synth_once("serve_tiny_qwen2_q8_0.gguf", {"--preset", "tiny-qwen2", "--type", "q8_0"});
   return path;
 }
 

@@ -27,8 +27,12 @@ using test_support::run_command;
 // <build>/r1serve.
 std::string r1serve_binary();
 
-// The tiny-qwen2 q8_0 model, synthesized once per build tree (written to a
-// temporary name and renamed, so concurrent test processes are safe).
+// <build>/tests/e2e/<name>: `r1serve model synth <synth_args>` once per
+// build tree (written to a temporary name and renamed, so concurrent test
+// processes are safe).
+std::string synth_once(const std::string& name, const std::vector<std::string>& synth_args);
+
+// The tiny-qwen2 q8_0 model (synth_once).
 const std::string& tiny_model();
 
 // The PORT of the first line with `prefix` in `log` once that line is

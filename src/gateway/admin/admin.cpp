@@ -72,9 +72,7 @@ Result<std::unique_ptr<AdminServer>> AdminServer::start(const AdminOptions& opti
                       r1::http::Listener::open(*impl->ioc, {"admin", options.host, static_cast<uint16_t>(options.port)}));
   Impl* raw = impl.get();
   set_up_sessions(raw);
-  impl->listener->start([raw](tcp::socket socket) {
-    r1::http::spawn_session(std::move(socket), raw->limits, raw->handlers);
-  });
+  r1::http::serve_sessions(*impl->listener, raw->limits, raw->handlers);
   impl->thread = std::thread([raw] { raw->ioc->run(); });
   return std::unique_ptr<AdminServer>(new AdminServer(std::move(impl)));
 }

@@ -285,14 +285,8 @@ Result<StaticEndpoint> parse_endpoint(std::string_view text, const std::string& 
 
 Result<GatewayConfig> parse_config(std::string_view yaml_text, const ParseOptions& options) {
   GatewayConfig c = options.default_pools ? default_config() : GatewayConfig{};
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml_text));
-    R1_RETURN_IF_ERROR(parse_root(YamlSection(root, ""), c));
-  } catch (const YAML::Exception& e) {
-    return make_error(ErrorCode::kInvalidArgument, std::string("yaml: ") + e.what());
-  } catch (const std::exception& e) {
-    return make_error(ErrorCode::kInvalidArgument, std::string("config: ") + e.what());
-  }
+  R1_RETURN_IF_ERROR(config::parse_yaml(yaml_text, "config",
+                                          [&c](const YamlSection& root) { return parse_root(root, c); }));
   c.test_mode = c.test_mode || options.cli_test_mode;
   R1_RETURN_IF_ERROR(validate(c, options.require_model));
   return c;

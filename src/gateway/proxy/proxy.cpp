@@ -161,9 +161,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::start(const ProxyOptions& opti
   impl->limits = session_limits(options);
   impl->handlers = session_handlers(impl->ctx);
   Impl* raw = impl.get();
-  impl->listener->start([raw](tcp::socket socket) {
-    r1::http::spawn_session(std::move(socket), raw->limits, raw->handlers);
-  });
+  r1::http::serve_sessions(*impl->listener, raw->limits, raw->handlers);
   impl->thread = std::thread([raw] { raw->ioc->run(); });
   return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
 }
