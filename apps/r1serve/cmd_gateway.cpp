@@ -36,21 +36,24 @@ sigset_t block_signals() {
 CLI::App* add_gateway_command(CLI::App& app, GatewayCommandConfig& c) {
   CLI::App* cmd = app.add_subcommand("gateway", "zero-downtime gateway over supervised serve workers (YAML config)");
   cmd->add_option("-c,--config", c.config_path, "gateway YAML config")->required();
+  add_common_flags(cmd, c);
+  return cmd;
+}
+
+void add_common_flags(CLI::App* cmd, GatewayCommon& c) {
   cmd->add_flag("--test-mode", c.test_mode, "allow worker fault-injection flags (tests only)");
   cmd->add_option("--host", c.host, "address the proxy and admin API bind");
   cmd->add_option("--admin-key", c.admin_key, "Bearer key for the admin API (none: loopback only)")
       ->envname("R1SERVE_ADMIN_KEY")
       ->configurable(false);
-  return cmd;
 }
 
-gateway::RuntimeOptions runtime_options(const std::string& config_path, bool test_mode, const std::string& host,
-                                        const std::string& admin_key) {
+gateway::RuntimeOptions runtime_options(const GatewayCommon& c) {
   gateway::RuntimeOptions options;
-  options.config_path = config_path;
-  options.test_mode = test_mode;
-  options.host = host;
-  options.admin_key = admin_key;
+  options.config_path = c.config_path;
+  options.test_mode = c.test_mode;
+  options.host = c.host;
+  options.admin_key = c.admin_key;
   return options;
 }
 
@@ -90,7 +93,7 @@ int gateway_command(const GatewayCommandConfig& c) {
   Result<gateway::GatewayConfig> config = gateway::load_config_file(c.config_path, gateway::ParseOptions{c.test_mode});
   if (!config.ok()) return report(config.error());
   print_config();
-  return run_gateway(*config, runtime_options(c.config_path, c.test_mode, c.host, c.admin_key));
+  return run_gateway(*config, runtime_options(c));
 }
 
 }  // namespace r1::app

@@ -64,15 +64,11 @@ CLI::App* add_up_command(CLI::App& app, UpConfig& c) {
   cmd->add_option("--port", c.port, "proxy port (default 8000; 0: any free port)")->check(CLI::Range(0, 65535));
   cmd->add_option("--admin-port", c.admin_port, "admin API port (default 8001; 0: any free port)")
       ->check(CLI::Range(0, 65535));
-  cmd->add_flag("--test-mode", c.test_mode, "allow worker fault-injection flags (tests only)");
   cmd->add_option("--worker-arg", c.worker_args, "extra `serve` argument for every worker (repeatable; "
                                                  "--worker-arg=--threads --worker-arg=2)")
       ->allow_extra_args(false);
   cmd->add_option("--state-file", c.state_file, "rollout state file (default: <cache dir>/rollout-state.json)");
-  cmd->add_option("--host", c.host, "address the proxy and admin API bind");
-  cmd->add_option("--admin-key", c.admin_key, "Bearer key for the admin API (none: loopback only)")
-      ->envname("R1SERVE_ADMIN_KEY")
-      ->configurable(false);
+  add_common_flags(cmd, c);
   return cmd;
 }
 
@@ -91,7 +87,7 @@ int up_command(const UpConfig& c) {
     if (!config.ok()) return report(config.error());
   }
   print_config();
-  gateway::RuntimeOptions options = runtime_options(c.config_path, c.test_mode, c.host, c.admin_key);
+  gateway::RuntimeOptions options = runtime_options(c);
   if (!c.config_path.empty()) {
     options.load_config = [c, model, default_state] { return up_config(c, model, default_state); };
   }

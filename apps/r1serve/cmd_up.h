@@ -32,26 +32,26 @@
 
 namespace r1::app {
 
-struct UpConfig {
+// What up and gateway share: the YAML config, test mode, the address the
+// proxy and the admin API bind, the admin API's key.
+struct GatewayCommon {
   std::string config_path;
+  bool test_mode = false;
+  std::string host = "127.0.0.1";
+  std::string admin_key;
+};
+
+struct UpConfig : GatewayCommon {
   std::string model;
   std::string backup;
   std::optional<int> replicas;
   std::optional<int> port;        // default 8000 (ports.listen)
   std::optional<int> admin_port;  // default 8001 (ports.admin)
-  bool test_mode = false;
   std::vector<std::string> worker_args;
   std::string state_file;  // default <cache dir>/rollout-state.json
-  std::string host = "127.0.0.1";
-  std::string admin_key;
 };
 
-struct GatewayCommandConfig {
-  std::string config_path;
-  bool test_mode = false;
-  std::string host = "127.0.0.1";
-  std::string admin_key;
-};
+struct GatewayCommandConfig : GatewayCommon {};
 
 struct RolloutCommandConfig {
   std::string model;
@@ -83,8 +83,9 @@ int rollout_command(const RolloutCommands& cmds, const RolloutCommandConfig& c);
 // gateway; `options.self_exe` is filled in here.
 int run_gateway(const gateway::GatewayConfig& config, gateway::RuntimeOptions options);
 
+// --test-mode, --host and --admin-key (R1SERVE_ADMIN_KEY), on up and gateway.
+void add_common_flags(CLI::App* cmd, GatewayCommon& c);
 // The runtime options up and gateway set alike.
-gateway::RuntimeOptions runtime_options(const std::string& config_path, bool test_mode, const std::string& host,
-                                        const std::string& admin_key);
+gateway::RuntimeOptions runtime_options(const GatewayCommon& c);
 
 }  // namespace r1::app

@@ -30,19 +30,25 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
-std::string escape_help(const std::string& v) {
+// Prometheus text escaping: backslash and newline, and in label values the
+// double quote.
+std::string escape(const std::string& v, bool quote) {
   std::string out;
   for (char c : v) {
     if (c == '\\') {
       out += "\\\\";
     } else if (c == '\n') {
       out += "\\n";
+    } else if (quote && c == '"') {
+      out += "\\\"";
     } else {
       out += c;
     }
   }
   return out;
 }
+
+std::string escape_help(const std::string& v) { return escape(v, false); }
 
 // {a="x",b="y"} plus an optional extra pair (the histogram's le).
 std::string label_set(const std::vector<std::string>& names, const std::vector<std::string>& values,
@@ -83,21 +89,7 @@ void atomic_add(std::atomic<double>& a, double v) {
 
 }  // namespace
 
-std::string escape_label_value(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\') {
-      out += "\\\\";
-    } else if (c == '"') {
-      out += "\\\"";
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string escape_label_value(const std::string& v) { return escape(v, true); }
 
 std::string format_value(double v) {
   if (std::isnan(v)) return "NaN";
