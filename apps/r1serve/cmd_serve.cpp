@@ -164,7 +164,7 @@ server::ServerConfig server_config(const ServeConfig& c) {
   s.threads = c.http_threads;
   s.api_keys = c.api_keys;
   s.cors_origins = c.cors;
-  s.body_limit = static_cast<size_t>(c.body_limit_kb) * 1024;
+  s.limits.body_limit = static_cast<uint64_t>(c.body_limit_kb) * 1024;
   if (faults_apply(c)) {
     s.faults.error_rate = c.fault_error_rate;
     s.faults.added_latency = std::chrono::milliseconds(c.fault_latency_ms);

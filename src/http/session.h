@@ -24,6 +24,7 @@
 
 #include "http/coro.h"
 #include "http/listener.h"
+#include "http/session_limits.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -43,15 +44,6 @@ namespace r1::http {
 namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::string_body>;
 using StringResponse = bhttp::response<bhttp::string_body>;
-
-struct SessionLimits {
-  uint64_t body_limit = 1 << 20;   // bytes; larger bodies: 413
-  uint32_t header_limit = 16 << 10;  // bytes; larger headers: 431
-  std::chrono::milliseconds idle_timeout{60'000};  // waiting for a request's header
-  std::chrono::milliseconds read_timeout{30'000};  // reading its body
-  std::chrono::milliseconds write_timeout{30'000};  // each write to the client
-  std::chrono::milliseconds linger_timeout{1'000};  // after the half-close
-};
 
 // A request the reader refused.
 struct BadRequest {

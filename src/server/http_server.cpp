@@ -26,7 +26,7 @@ struct HttpServer::Impl {
   Impl(const ServerConfig& c, std::shared_ptr<Backend> backend)
       : config(c),
         router(config, std::move(backend)),
-        limits(session_limits(config)),
+        limits(config.limits),
         handlers(session_handlers(context)),
         ioc(config.threads) {}
 

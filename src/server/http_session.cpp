@@ -280,15 +280,6 @@ Awaitable<void> refuse(const SessionContext& ctx, http::Connection& conn, const 
 
 }  // namespace
 
-http::SessionLimits session_limits(const ServerConfig& config) {
-  http::SessionLimits limits;
-  limits.body_limit = config.body_limit;
-  limits.header_limit = static_cast<uint32_t>(config.header_limit);
-  limits.idle_timeout = config.idle_timeout;
-  limits.read_timeout = config.read_timeout;
-  limits.write_timeout = config.write_timeout;
-  return limits;
-}
 
 http::SessionHandlers session_handlers(const SessionContext& ctx) {
   http::SessionHandlers h;

@@ -26,9 +26,6 @@ struct SessionContext {
   std::atomic<int>& unflushed;  // answers whose bytes are not all written yet
 };
 
-// The shared session's limits from the server's configuration.
-http::SessionLimits session_limits(const ServerConfig& config);
-
 // on_request and on_bad_request for the shared session.
 http::SessionHandlers session_handlers(const SessionContext& ctx);
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "http/session_limits.h"
+
 namespace r1::server {
 
 // Test-only fault injection (`r1serve serve --test-mode --fault-*`), applied
@@ -30,11 +32,9 @@ struct ServerConfig {
   int threads = 2;       // I/O threads (>= 1)
   std::vector<std::string> api_keys;      // empty: no authentication
   std::vector<std::string> cors_origins;  // allowed Origins; "*" allows any
-  size_t body_limit = 1 << 20;            // bytes; larger bodies get 413
-  size_t header_limit = 16 << 10;         // bytes; larger headers get 431
-  std::chrono::milliseconds read_timeout{30'000};   // one request (headers + body)
-  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive between requests
-  std::chrono::milliseconds write_timeout{30'000};  // one write to the client
+  // Each connection's session: body 1 MiB (larger: 413), header 16 KiB
+  // (431), idle 60 s between requests, read 30 s, each write 30 s.
+  http::SessionLimits limits;
   std::chrono::milliseconds request_deadline{0};    // generation deadline; 0: none
   int retry_after_seconds = 1;                       // on 429 / 503
   int max_tokens_limit = 131072;                     // larger max_tokens: 400

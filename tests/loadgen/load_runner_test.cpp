@@ -263,7 +263,7 @@ TEST(LoadRunner, DurationBoundsTheRun) {
 
 TEST(LoadRunner, StaleKeepAliveIsRetried) {
   server::ServerConfig config;
-  config.idle_timeout = std::chrono::milliseconds(20);  // closes idle connections
+  config.limits.idle_timeout = std::chrono::milliseconds(20);  // closes idle connections
   Served s({}, config);
   LoadConfig c = small(4, 1);
   c.rate = 8;  // ~125 ms between arrivals: the kept-alive connection goes stale

@@ -76,7 +76,7 @@ struct BadHttpCase {
 
 TEST(HttpOps, BadInputsGetOpenAiErrors) {
   ServerConfig config;
-  config.body_limit = 4096;
+  config.limits.body_limit = 4096;
   TestServer ts({}, config);
   const BadHttpCase cases[] = {
       {"invalid json", "POST", "/v1/chat/completions", "{not json", 400},
@@ -252,7 +252,7 @@ TEST(HttpOps, ClientDisconnectCancelsNonStream) {
 
 TEST(HttpOps, ExpectContinueAndIdleTimeout) {
   ServerConfig config;
-  config.idle_timeout = milliseconds(150);
+  config.limits.idle_timeout = milliseconds(150);
   TestServer ts({}, config);
   RawConnection conn(ts.port);
   const std::string body = kHello;
