@@ -13,6 +13,7 @@
 
 #include "../server/http_client.h"
 #include "serve_process.h"
+#include "support/metric_text.h"
 
 namespace r1::e2e {
 
@@ -93,12 +94,9 @@ inline Answer ask_stream(uint16_t port, json body) {
   return a;
 }
 
-// The value of an unlabelled sample in a Prometheus text exposition; -1 if absent.
+// The value of a sample in a Prometheus text exposition; -1 if absent.
 inline double metric(const std::string& text, const std::string& name) {
-  const std::string key = "\n" + name + " ";
-  const size_t at = text.find(key);
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + key.size()));
+  return test_support::metric_value(text, name);
 }
 
 inline std::string scrape(uint16_t port) { return http_request(port, "GET", "/metrics").body; }

@@ -17,6 +17,7 @@
 #include "../server/http_client.h"
 #include "gateway/admin/admin.h"
 #include "gateway/support/rollout_fake.h"
+#include "support/metric_text.h"
 #include "support/poll_until.h"
 
 namespace r1::gateway {
@@ -161,9 +162,7 @@ TEST(AdminTargets, DnsPoolSlotsAndVacatedSlot) {
 }
 
 double gauge(const std::string& text, const std::string& series) {
-  const size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
+  return test_support::metric_value(text, series);
 }
 
 TEST(RolloutMetrics, PhaseAndCanaryVerdictFollowTheController) {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/metric_text.h"
 #include "test_server.h"
 
 namespace r1::server::test {
@@ -148,9 +149,7 @@ TEST(HttpOps, CorsPreflightAndOrigin) {
 }
 
 double sample(const std::string& text, const std::string& series) {
-  const size_t at = text.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(text.substr(at + series.size() + 2));
+  return test_support::metric_value(text, series);
 }
 
 TEST(HttpOps, MetricsNamesAndCountersMove) {
