@@ -60,6 +60,24 @@ Value scalar(ValueType t) {
   return v;
 }
 
+// A scalar of type t holding x in `field`.
+template <class Field, class T>
+Value scalar(ValueType t, Field Value::*field, T x) {
+  Value v = scalar(t);
+  v.*field = x;
+  return v;
+}
+
+// An array of type-t elements, each holding its x in `field`.
+template <class Field, class T>
+Value array(ValueType t, Field Value::*field, const std::vector<T>& xs) {
+  Value v = scalar(ValueType::kArray);
+  v.elem_type = t;
+  v.elems.reserve(xs.size());
+  for (const T& x : xs) v.elems.push_back(scalar(t, field, x));
+  return v;
+}
+
 Status io_error(const std::string& what, const std::string& path, int err) {
   return make_error(ErrorCode::kIo, what + ": " + std::strerror(err) + " (" + path + ")");
 }
@@ -116,35 +134,11 @@ void Writer::put(const std::string& key, Value v) {
   kvs_.emplace_back(key, std::move(v));
 }
 
-void Writer::set_u32(const std::string& key, uint32_t v) {
-  Value x = scalar(ValueType::kU32);
-  x.u = v;
-  put(key, std::move(x));
-}
-
-void Writer::set_i32(const std::string& key, int32_t v) {
-  Value x = scalar(ValueType::kI32);
-  x.i = v;
-  put(key, std::move(x));
-}
-
-void Writer::set_u64(const std::string& key, uint64_t v) {
-  Value x = scalar(ValueType::kU64);
-  x.u = v;
-  put(key, std::move(x));
-}
-
-void Writer::set_f32(const std::string& key, float v) {
-  Value x = scalar(ValueType::kF32);
-  x.f = v;
-  put(key, std::move(x));
-}
-
-void Writer::set_bool(const std::string& key, bool v) {
-  Value x = scalar(ValueType::kBool);
-  x.b = v;
-  put(key, std::move(x));
-}
+void Writer::set_u32(const std::string& key, uint32_t v) { put(key, scalar(ValueType::kU32, &Value::u, v)); }
+void Writer::set_i32(const std::string& key, int32_t v) { put(key, scalar(ValueType::kI32, &Value::i, v)); }
+void Writer::set_u64(const std::string& key, uint64_t v) { put(key, scalar(ValueType::kU64, &Value::u, v)); }
+void Writer::set_f32(const std::string& key, float v) { put(key, scalar(ValueType::kF32, &Value::f, v)); }
+void Writer::set_bool(const std::string& key, bool v) { put(key, scalar(ValueType::kBool, &Value::b, v)); }
 
 void Writer::set_string(const std::string& key, const std::string& v) {
   Value x = scalar(ValueType::kString);
@@ -161,19 +155,11 @@ void Writer::set_string_array(const std::string& key, const std::vector<std::str
 }
 
 void Writer::set_f32_array(const std::string& key, const std::vector<float>& v) {
-  Value x = scalar(ValueType::kArray);
-  x.elem_type = ValueType::kF32;
-  x.elems.resize(v.size(), scalar(ValueType::kF32));
-  for (size_t i = 0; i < v.size(); ++i) x.elems[i].f = v[i];
-  put(key, std::move(x));
+  put(key, array(ValueType::kF32, &Value::f, v));
 }
 
 void Writer::set_i32_array(const std::string& key, const std::vector<int32_t>& v) {
-  Value x = scalar(ValueType::kArray);
-  x.elem_type = ValueType::kI32;
-  x.elems.resize(v.size(), scalar(ValueType::kI32));
-  for (size_t i = 0; i < v.size(); ++i) x.elems[i].i = v[i];
-  put(key, std::move(x));
+  put(key, array(ValueType::kI32, &Value::i, v));
 }
 
 void Writer::set_value(const std::string& key, const Value& v) { put(key, own_value(v)); }

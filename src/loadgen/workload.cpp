@@ -74,13 +74,25 @@ std::string request_body(const BodyParams& params) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-ChunkFacts read_chunk(ApiEndpoint endpoint, std::string_view data) {
-  ChunkFacts f;
-  const Json j = Json::parse(data.begin(), data.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return f;
+namespace {
+
+// The JSON object in `text`, with f.valid, f.error and f.usage_tokens set;
+// a discarded value (f invalid) when it is not an object.
+Json read_object(std::string_view text, ChunkFacts& f) {
+  Json j = Json::parse(text.begin(), text.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Json(Json::value_t::discarded);
   f.valid = true;
   f.error = j.contains("error");
   f.usage_tokens = usage_tokens(j);
+  return j;
+}
+
+}  // namespace
+
+ChunkFacts read_chunk(ApiEndpoint endpoint, std::string_view data) {
+  ChunkFacts f;
+  const Json j = read_object(data, f);
+  if (!f.valid) return f;
   auto choices = j.find("choices");
   if (choices != j.end() && choices->is_array()) {
     for (const Json& choice : *choices) {
@@ -92,11 +104,8 @@ ChunkFacts read_chunk(ApiEndpoint endpoint, std::string_view data) {
 
 ChunkFacts read_completed(std::string_view body) {
   ChunkFacts f;
-  const Json j = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return f;
-  f.valid = true;
-  f.error = j.contains("error");
-  f.usage_tokens = usage_tokens(j);
+  const Json j = read_object(body, f);
+  if (!f.valid) return f;
   f.has_token = non_empty_string(j, "text") || non_empty_string(j, "reasoning");
   return f;
 }
