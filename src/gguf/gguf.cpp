@@ -125,6 +125,15 @@ bool is_numeric_type(ValueType t) {
   return v.is_integer() || v.is_float();
 }
 
+// f(element) for each element of an array value.
+template <class T, class F>
+std::vector<T> map_elems(const Value& v, F f) {
+  std::vector<T> out;
+  out.reserve(v.elems.size());
+  for (const Value& e : v.elems) out.push_back(f(e));
+  return out;
+}
+
 }  // namespace
 
 Result<int64_t> File::get_int(std::string_view key) const {
@@ -162,19 +171,13 @@ Result<std::vector<std::string_view>> File::get_string_array(std::string_view ke
   R1_ASSIGN_OR_RETURN(const Value* v,
                       lookup_array(*this, key, "array of string",
                                    [](ValueType t) { return t == ValueType::kString; }));
-  std::vector<std::string_view> out;
-  out.reserve(v->elems.size());
-  for (const Value& e : v->elems) out.push_back(e.str);
-  return out;
+  return map_elems<std::string_view>(*v, [](const Value& e) { return e.str; });
 }
 
 Result<std::vector<float>> File::get_f32_array(std::string_view key) const {
   R1_ASSIGN_OR_RETURN(const Value* v,
                       lookup_array(*this, key, "array of numbers", is_numeric_type));
-  std::vector<float> out;
-  out.reserve(v->elems.size());
-  for (const Value& e : v->elems) out.push_back(static_cast<float>(*e.as_double()));
-  return out;
+  return map_elems<float>(*v, [](const Value& e) { return static_cast<float>(*e.as_double()); });
 }
 
 Result<std::vector<int32_t>> File::get_i32_array(std::string_view key) const {

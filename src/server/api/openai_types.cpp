@@ -42,6 +42,12 @@ MaybeError read_bool(const Json& obj, const char* name, bool* out) {
   return std::nullopt;
 }
 
+// "'<name>' must be in [lo, hi], got <value>".
+ApiError out_of_range(const char* name, const std::string& lo, const std::string& hi, const Json& v) {
+  return invalid_request(name,
+                         "'" + std::string(name) + "' must be in [" + lo + ", " + hi + "], got " + v.dump());
+}
+
 // An integer in [lo, hi]; floats with integral values are not accepted.
 MaybeError read_int(const Json& obj, const char* name, int64_t lo, int64_t hi,
                     std::optional<int64_t>* out) {
@@ -54,10 +60,7 @@ MaybeError read_int(const Json& obj, const char* name, int64_t lo, int64_t hi,
                                      std::to_string(hi) + ", got " + v->dump());
   }
   const int64_t x = v->get<int64_t>();
-  if (x < lo || x > hi) {
-    return invalid_request(name, "'" + std::string(name) + "' must be in [" + std::to_string(lo) +
-                                     ", " + std::to_string(hi) + "], got " + v->dump());
-  }
+  if (x < lo || x > hi) return out_of_range(name, std::to_string(lo), std::to_string(hi), *v);
   *out = x;
   return std::nullopt;
 }
@@ -69,8 +72,7 @@ MaybeError read_float(const Json& obj, const char* name, double lo, double hi,
   if (!v->is_number()) return wrong_type(name, "a number", *v);
   const double x = v->get<double>();
   if (!std::isfinite(x) || x < lo || x > hi) {
-    return invalid_request(name, "'" + std::string(name) + "' must be in [" + Json(lo).dump() +
-                                     ", " + Json(hi).dump() + "], got " + v->dump());
+    return out_of_range(name, Json(lo).dump(), Json(hi).dump(), *v);
   }
   *out = static_cast<float>(x);
   return std::nullopt;
