@@ -6,7 +6,7 @@
 
 #include "app_config.h"
 #include "common.h"
-#include "core/fd_limit.h"
+#include "core/os/fd_limit.h"
 #include "loadgen/load_runner.h"
 #include "loadgen/report.h"
 

@@ -7,7 +7,7 @@
 
 #include "cmd_up.h"
 #include "common.h"
-#include "core/fd_limit.h"
+#include "core/os/fd_limit.h"
 
 namespace r1::app {
 namespace {

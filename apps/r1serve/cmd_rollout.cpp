@@ -6,7 +6,7 @@
 
 #include "cmd_up.h"
 #include "common.h"
-#include "http/client.h"
+#include "http/client/blocking_client.h"
 #include "http/url.h"
 
 namespace r1::app {

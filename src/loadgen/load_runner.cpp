@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "http/async_client.h"
+#include "http/client/async_client.h"
 #include "loadgen/sse_parser.h"
 #include "loadgen/workload.h"
 

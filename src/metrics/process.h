@@ -6,7 +6,7 @@
 // Thread contract: as Registry: update() may run from any thread.
 #pragma once
 
-#include "core/process_stats.h"
+#include "core/os/process_stats.h"
 #include "metrics/registry.h"
 
 namespace r1::metrics {

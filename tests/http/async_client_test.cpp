@@ -14,8 +14,8 @@
 #include <string>
 #include <thread>
 
-#include "http/async_client.h"
-#include "http/client.h"
+#include "http/client/async_client.h"
+#include "http/client/blocking_client.h"
 #include "http/listener.h"
 #include "http/session.h"
 #include "core/check.h"

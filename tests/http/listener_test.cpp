@@ -4,7 +4,7 @@
 
 #include <thread>
 
-#include "http/client.h"
+#include "http/client/blocking_client.h"
 #include "test_server.h"
 
 namespace r1::http {

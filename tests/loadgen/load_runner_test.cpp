@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "core/fd_limit.h"
+#include "core/os/fd_limit.h"
 #include "loadgen/workload.h"
 #include "server/backend/fake_backend.h"
 #include "server/http_server.h"

@@ -1,6 +1,6 @@
 #include "gateway/policy/http_probe.h"
 
-#include "http/client.h"
+#include "http/client/blocking_client.h"
 
 namespace r1::gateway {
 

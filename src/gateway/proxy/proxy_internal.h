@@ -5,7 +5,7 @@
 #pragma once
 
 #include "http/coro.h"
-#include "http/async_client.h"
+#include "http/client/async_client.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "core/log.h"
-#include "http/client.h"
+#include "http/client/blocking_client.h"
 
 namespace r1::gateway {
 namespace {

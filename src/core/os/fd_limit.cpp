@@ -1,4 +1,4 @@
-#include "core/fd_limit.h"
+#include "core/os/fd_limit.h"
 
 #include <sys/resource.h>
 

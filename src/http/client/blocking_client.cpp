@@ -1,4 +1,4 @@
-#include "http/client.h"
+#include "http/client/blocking_client.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

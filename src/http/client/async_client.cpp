@@ -1,4 +1,4 @@
-#include "http/async_client.h"
+#include "http/client/async_client.h"
 
 #include <algorithm>
 #include <limits>

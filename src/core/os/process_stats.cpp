@@ -1,4 +1,4 @@
-#include "core/process_stats.h"
+#include "core/os/process_stats.h"
 
 #include <sched.h>
 #include <sys/resource.h>
