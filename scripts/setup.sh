@@ -53,3 +53,9 @@ export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$JOBS"
 echo "setup: built build/r1serve"
+# The demo model `r1serve up` serves without -m (random weights, ~1 min on
+# 2 cores, once per cache dir): made now, so that the first `up` answers at
+# once. R1SERVE_SKIP_DEMO=1 skips it.
+if [ "${R1SERVE_SKIP_DEMO:-0}" != 1 ]; then
+  build/r1serve model demo
+fi

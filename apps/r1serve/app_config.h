@@ -88,6 +88,7 @@ CLI::App* add_run_command(CLI::App& app, RunConfig& c);
 CLI::App* add_chat_command(CLI::App& app, ChatConfig& c);
 CLI::App* add_inspect_command(CLI::App& model_group, InspectConfig& c);
 CLI::App* add_synth_command(CLI::App& model_group, SynthConfig& c);
+CLI::App* add_demo_command(CLI::App& model_group);
 CLI::App* add_tokenize_command(CLI::App& app, TokenizeConfig& c);
 CLI::App* add_eval_command(CLI::App& app, EvalConfig& c);
 
@@ -95,6 +96,7 @@ int run_command(const RunConfig& c);
 int chat_command(const ChatConfig& c);
 int inspect_command(const InspectConfig& c);
 int synth_command(const SynthConfig& c);
+int demo_command();
 int tokenize_command(const TokenizeConfig& c);
 int eval_command(const EvalConfig& c);
 

@@ -1,6 +1,7 @@
 // `r1serve model inspect` and `r1serve model synth`.
 #include <cstdio>
 
+#include "cmd_serve.h"
 #include "common.h"
 #include "core/clock.h"
 #include "gguf/inspect.h"
@@ -70,6 +71,21 @@ int synth_command(const SynthConfig& c) {
   if (!st.ok()) return report(st.error());
   std::fprintf(stderr, "wrote %s (%s, %s) in %.1f s\n", c.out.c_str(), c.preset.c_str(),
                c.type.c_str(), seconds_since(t0));
+  return kExitOk;
+}
+
+CLI::App* add_demo_command(CLI::App& model_group) {
+  return model_group.add_subcommand(
+      "demo", "synthesize the demo model (RANDOM weights) into the cache now, as `up` and `serve` "
+              "without -m do on first use; prints its path");
+}
+
+int demo_command() {
+  const SteadyClock::time_point t0 = SteadyClock::now();
+  Result<std::string> path = ensure_demo_model(kDemoPreset);
+  if (!path.ok()) return report(path.error());
+  std::fprintf(stderr, "demo model ready in %.1f s\n", seconds_since(t0));
+  std::printf("%s\n", path->c_str());
   return kExitOk;
 }
 

@@ -42,6 +42,7 @@ struct Commands {
   CLI::App* model = nullptr;
   CLI::App* inspect = nullptr;
   CLI::App* synth = nullptr;
+  CLI::App* demo = nullptr;
   CLI::App* tokenize = nullptr;
   CLI::App* eval = nullptr;
   CLI::App* bench = nullptr;
@@ -65,6 +66,7 @@ Commands declare(CLI::App& app, Config& c) {
   cmd.model->require_subcommand(1);
   cmd.inspect = add_inspect_command(*cmd.model, c.inspect);
   cmd.synth = add_synth_command(*cmd.model, c.synth);
+  cmd.demo = add_demo_command(*cmd.model);
   cmd.tokenize = add_tokenize_command(app, c.tokenize);
   cmd.eval = add_eval_command(app, c.eval);
   cmd.bench = add_bench_command(app, c.bench);
@@ -88,6 +90,7 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.chat->parsed()) return chat_command(c.chat);
   if (cmd.inspect->parsed()) return inspect_command(c.inspect);
   if (cmd.synth->parsed()) return synth_command(c.synth);
+  if (cmd.demo->parsed()) return demo_command();
   if (cmd.tokenize->parsed()) return tokenize_command(c.tokenize);
   if (cmd.eval->parsed()) return eval_command(c.eval);
   if (cmd.bench_serve->parsed()) return bench_serve_command(c.bench_serve);
