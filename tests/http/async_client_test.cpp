@@ -63,8 +63,9 @@ class EchoServer {
   test::SessionServer server_;
 };
 
-// Runs one scenario coroutine to its end on a fresh io_context.
-void run_scenario(const std::function<Awaitable<void>()>& scenario) {
+// Runs one scenario coroutine to its end on a fresh io_context, then closes
+// the client's idle connections while that io_context is still alive.
+void run_scenario(AsyncClient& client, const std::function<Awaitable<void>()>& scenario) {
   net::io_context ioc;
   bool finished = false;
   net::co_spawn(ioc, scenario(), [&finished](std::exception_ptr e) {
@@ -72,6 +73,7 @@ void run_scenario(const std::function<Awaitable<void>()>& scenario) {
     finished = true;
   });
   ioc.run();
+  client.clear();
   EXPECT_TRUE(finished);
 }
 
@@ -119,18 +121,18 @@ TEST(AsyncClient, KeepAliveReusesOneConnection) {
   EchoServer server;
   const ClientTarget to = target_of(server.port());
   AsyncClient client(4);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     for (int i = 0; i < 3; ++i) {
       const std::string path = "/r" + std::to_string(i);
       const std::string body = co_await round_trip(client, to, path);
       EXPECT_EQ(body, path + " hi");
     }
+    EXPECT_EQ(client.idle(to.key), 1u);
   });
   EXPECT_EQ(client.stats().connects, 1);
   EXPECT_EQ(client.stats().stale_retries, 0);
   EXPECT_EQ(server.accepted(), 1);
   EXPECT_EQ(server.requests(), 3);
-  EXPECT_EQ(client.idle(to.key), 1u);
 }
 
 // Two connections released A then B: LIFO takes B next, FIFO takes A.
@@ -138,7 +140,7 @@ void expect_reuse_order(AsyncClient::Order order, bool newest_expected) {
   EchoServer server;
   const ClientTarget to = target_of(server.port());
   AsyncClient client(4, order);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     ClientConn a, b, next;
     a.fresh = b.fresh = true;
     const OutRequest req = post("/x", "");
@@ -167,7 +169,7 @@ TEST(AsyncClient, StalePooledConnectionIsReplacedOnce) {
   EchoServer server(50ms);  // closes idle connections
   const ClientTarget to = target_of(server.port());
   AsyncClient client(4);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     EXPECT_EQ(co_await round_trip(client, to, "/a"), "/a hi");
     co_await sleep_for(300ms);  // the server has closed the pooled connection
     ClientConn conn;
@@ -189,14 +191,14 @@ TEST(AsyncClient, ConnectionCloseIsNotPooled) {
   EchoServer server;
   const ClientTarget to = target_of(server.port());
   AsyncClient client(4);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     EXPECT_EQ(co_await round_trip(client, to, "/close"), "/close hi");
     EXPECT_EQ(client.idle(to.key), 0u);
     EXPECT_EQ(co_await round_trip(client, to, "/again"), "/again hi");
   });
   EXPECT_EQ(client.stats().connects, 2);
   AsyncClient none(0);  // max_idle 0: nothing is kept
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(none, [&]() -> Awaitable<void> {
     EXPECT_EQ(co_await round_trip(none, to, "/a"), "/a hi");
     EXPECT_EQ(none.idle(to.key), 0u);
   });
@@ -206,7 +208,7 @@ TEST(AsyncClient, HeaderTimeoutAndDeadline) {
   test::TestServer silent("");  // reads the request, never answers
   const ClientTarget to = target_of(silent.port());
   AsyncClient client(4);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     const OutRequest req = post("/slow", "");
     ClientConn by_step;
     const ClientTimeouts short_header{2s, 100ms};
@@ -218,8 +220,8 @@ TEST(AsyncClient, HeaderTimeoutAndDeadline) {
     EXPECT_EQ(co_await client.exchange(by_deadline, to, req, long_header), beast::error::timeout);
     EXPECT_EQ(by_deadline.failed, ClientPhase::kHeader);
     EXPECT_FALSE(by_deadline.retried);  // a timeout is not a stale connection
+    EXPECT_EQ(client.idle(to.key), 0u);
   });
-  EXPECT_EQ(client.idle(to.key), 0u);
 }
 
 TEST(AsyncClient, RefusedConnectSaysSo) {
@@ -227,7 +229,7 @@ TEST(AsyncClient, RefusedConnectSaysSo) {
   ASSERT_GT(port, 0);
   const ClientTarget to = target_of(static_cast<uint16_t>(port));
   AsyncClient client(4);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     ClientConn conn;
     const OutRequest req = post("/x", "");
     const ClientTimeouts timeouts{2s, 2s};
@@ -243,7 +245,7 @@ TEST(AsyncClient, ReadRestStopsAtTheLimitAndReadSomeInPieces) {
   EchoServer server;
   const ClientTarget to = target_of(server.port());
   AsyncClient client(4);
-  run_scenario([&]() -> Awaitable<void> {
+  run_scenario(client, [&]() -> Awaitable<void> {
     const OutRequest req = post("/big", "");
     const ClientTimeouts timeouts{2s, 2s};
     ClientConn limited;

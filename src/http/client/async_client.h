@@ -11,7 +11,8 @@
 // beast::error::timeout.
 //
 // Thread contract: an AsyncClient and its ClientConns belong to one
-// io_context thread; nothing here locks.
+// io_context thread; nothing here locks. The idle connections belong to
+// that io_context too: clear() (or destroy) the client before it.
 #pragma once
 
 #include "http/coro.h"
