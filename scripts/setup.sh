@@ -57,5 +57,6 @@ echo "setup: built build/r1serve"
 # 2 cores, once per cache dir): made now, so that the first `up` answers at
 # once. R1SERVE_SKIP_DEMO=1 skips it.
 if [ "${R1SERVE_SKIP_DEMO:-0}" != 1 ]; then
-  build/r1serve model demo
+  build/r1serve model demo >/dev/null ||
+    echo "setup: the demo model was not made now; \`r1serve up\` makes it on first use" >&2
 fi
