@@ -420,7 +420,6 @@ class Parser {
   Status close(size_t at) {
     const Element e = std::move(stack_.back());
     stack_.pop_back();
-    if (space_ == 0) space_ = ' ';  // element boundaries separate words
     if (e.name == "s") return add_break(at, kSentenceBreakMs);
     if (e.name == "p") return add_break(at, kParagraphBreakMs);
     if (e.name == "speak") root_closed_ = true;
