@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "voice/audio/sndfile_io.h"
+#include "voice/audio/vorbis_guard.h"
 
 namespace r1::voice {
 namespace {
@@ -187,6 +188,7 @@ Result<DecodedAudio> decode_audio(std::string_view bytes, const DecodeLimits& li
                       "w64, rf64)");
   }
   if (*sniffed == "wav") R1_RETURN_IF_ERROR(check_wav_data_size(bytes));
+  if (*sniffed == "ogg") R1_RETURN_IF_ERROR(check_ogg_vorbis_headers(bytes));
   R1_ASSIGN_OR_RETURN(SndfileReader reader, SndfileReader::open(bytes));
   const SF_INFO& info = reader.info();
   const std::optional<std::string> container = container_name(info.format);

@@ -13,6 +13,8 @@
 //   - A WAV whose data chunk declares more bytes than the input holds is
 //     kCorrupt (a truncated or lying file), except the 0xFFFFFFFF
 //     "unknown length" of a streamed WAV, which decodes to the input's end.
+//   - An Ogg Vorbis stream's three headers are parsed with libvorbis first
+//     (vorbis_guard.h): libsndfile 1.2.0 leaks when they are broken.
 //   - Samples are read as float: a NaN or Inf sample is kCorrupt; finite
 //     values outside [-1, 1] are clipped.
 //   - Channels are downmixed by averaging.
@@ -21,7 +23,9 @@
 //   - Input is read in bounded chunks; memory is bounded by the limits
 //     (max_seconds * rate * 2 bytes of output), never by a header field.
 //
-// Thread contract: pure functions; safe from any thread.
+// Thread contract: pure functions; safe from any thread. (libsndfile keeps
+// the text of a failed open in a global, so under concurrent failures an
+// error message may describe another thread's input; codes are exact.)
 #pragma once
 
 #include <cstddef>

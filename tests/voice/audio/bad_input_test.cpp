@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.h"
 #include "voice/audio/audio_test_util.h"
 #include "voice/audio/decode.h"
 #include "voice/audio/encode.h"
@@ -127,6 +128,24 @@ TEST(BadAudioTest, GarbageAfterEveryMagic) {
         EXPECT_FALSE(r.error().message.empty());
       }
     }
+  }
+}
+
+// Ogg Vorbis cut after its first page: the Vorbis guard rejects it
+// before libsndfile (which would leak its vorbis_info on this path; the
+// ASan run of this test checks that nothing leaks).
+TEST(BadAudioTest, OggVorbisWithoutAllHeaders) {
+  if (!test::have_sox()) GTEST_SKIP() << "sox is not installed";
+  test_support::TempDir dir("voice_audio_vorbis");
+  ASSERT_TRUE(test::sox("-n -r 8000 " + dir.file("v.ogg") + " synth 0.2 sine 440"));
+  const std::string ogg = test::read_file(dir.file("v.ogg"));
+  ASSERT_TRUE(decode_audio(ogg).ok());
+  ASSERT_GT(ogg.size(), 28u);
+  const auto segments = static_cast<uint8_t>(ogg[26]);
+  size_t first_page = 27 + segments;
+  for (size_t i = 0; i < segments; ++i) first_page += static_cast<uint8_t>(ogg[27 + i]);
+  for (size_t cut : {first_page, first_page + 10, first_page + 200}) {
+    expect_error(ogg.substr(0, cut), ErrorCode::kCorrupt, "Ogg Vorbis stream");
   }
 }
 
