@@ -128,6 +128,14 @@ Status check_duration(double frames, int rate, const DecodeLimits& limits, const
   return {};
 }
 
+// max_seconds * rate as a frame count, saturated (the limit may be huge or
+// infinite; a float to integer cast out of range is UB).
+sf_count_t frame_limit(double max_seconds, int rate) {
+  const double frames = max_seconds * rate;
+  if (!(frames >= 0.0)) return 0;
+  return frames >= 9.0e18 ? SF_COUNT_MAX : static_cast<sf_count_t>(frames);
+}
+
 int16_t to_int16(float x) {
   const float scaled = std::nearbyint(std::clamp(x, -1.0f, 1.0f) * 32768.0f);
   return static_cast<int16_t>(std::clamp(scaled, -32768.0f, 32767.0f));
@@ -143,7 +151,7 @@ struct ReadState {
 // Reads every frame in bounded chunks, downmixing into out.
 Status read_frames(const ReadState& st, std::vector<int16_t>& out) {
   std::vector<float> chunk(static_cast<size_t>(kChunkFrames) * st.channels);
-  const auto max_frames = static_cast<sf_count_t>(st.max_seconds * st.rate);
+  const sf_count_t max_frames = frame_limit(st.max_seconds, st.rate);
   sf_count_t total = 0;
   for (;;) {
     const sf_count_t got = sf_readf_float(st.file, chunk.data(), kChunkFrames);
@@ -196,7 +204,7 @@ Result<DecodedAudio> decode_audio(std::string_view bytes, const DecodeLimits& li
   R1_RETURN_IF_ERROR(check_shape(info.samplerate, info.channels, limits, ErrorCode::kCorrupt));
   const bool known_length = info.frames > 0 && info.frames != SF_COUNT_MAX;
   if (known_length) R1_RETURN_IF_ERROR(check_duration(static_cast<double>(info.frames), info.samplerate, limits, "is"));
-  const auto max_frames = static_cast<size_t>(limits.max_seconds * info.samplerate);
+  const auto max_frames = static_cast<size_t>(frame_limit(limits.max_seconds, info.samplerate));
   DecodedAudio out;
   out.pcm.sample_rate = info.samplerate;
   if (known_length) {

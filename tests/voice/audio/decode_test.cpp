@@ -2,6 +2,7 @@
 // downmixing, metadata, raw PCM and the configurable limits.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -134,6 +135,9 @@ TEST(DecodeTest, LimitsAreConfigurable) {
   ASSERT_FALSE(longer.ok());
   EXPECT_EQ(longer.error().code, ErrorCode::kOutOfRange);
   EXPECT_NE(longer.error().message.find("limit is 0.5 s"), std::string::npos) << longer.error().message;
+  Result<DecodedAudio> unlimited = decode_audio(wav, {.max_seconds = HUGE_VAL});
+  ASSERT_TRUE(unlimited.ok());
+  EXPECT_EQ(unlimited->pcm.samples.size(), 16000u);
   Result<DecodedAudio> rate = decode_audio(wav, {.min_rate = 22050});
   ASSERT_FALSE(rate.ok());
   EXPECT_EQ(rate.error().code, ErrorCode::kOutOfRange);
