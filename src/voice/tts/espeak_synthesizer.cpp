@@ -64,7 +64,7 @@ struct CallContext {
 std::vector<std::string> espeak_args(const std::string& program, const std::string& voice,
                                      const Piece& p) {
   const long wpm = std::clamp(std::lround(175.0 * p.rate), 80L, 700L);
-  const long pitch = std::clamp(std::lround(50.0 + p.pitch * 50.0 / 12.0), 0L, 99L);
+  const long pitch = std::clamp(std::lround(50.0 + p.pitch * 6.0), 0L, 99L);
   return {program, "--stdout", "-b", "1", "-v", voice, "-s", std::to_string(wpm),
           "-p", std::to_string(pitch), "-a", "100"};
 }

@@ -84,9 +84,11 @@ constexpr VoiceEntry kVoices[] = {{"slt", register_cmu_us_slt, "female"},
 
 // flite's voices are global: registered once (a function-local static is
 // initialised exactly once, thread-safely), warmed with a first utterance
-// (which also tells the sample rate), never freed.
+// (which also tells the sample rate), never freed: the registry is never
+// destroyed either, so a worker still winding down at exit is safe, and it
+// stays reachable (no LSan report).
 const std::vector<FliteVoice>& registry() {
-  static const std::vector<FliteVoice> voices = [] {
+  static const std::vector<FliteVoice>* const voices = new std::vector<FliteVoice>([] {
     flite_init();
     std::vector<FliteVoice> out;
     for (const VoiceEntry& e : kVoices) {
@@ -100,8 +102,8 @@ const std::vector<FliteVoice>& registry() {
           FliteVoice{VoiceInfo{e.name, "en-US", e.gender, rate, "flite"}, v, shiftable_copy(v)});
     }
     return out;
-  }();
-  return voices;
+  }());
+  return *voices;
 }
 
 const FliteVoice* find_voice(const std::string& name) {

@@ -38,7 +38,7 @@ inline constexpr int kParagraphBreakMs = 600;  // after </p>
 // relative to the request's SynthesisParams and clamped:
 //   rate 0.25..4, pitch -12..12, volume 0..4, break_ms 0..kMaxBreakMs.
 struct SsmlSegment {
-  std::string text;  // whitespace collapsed, entities decoded (UTF-8)
+  std::string text;  // blanks collapsed (a run with a newline to '\n'), entities decoded
   int break_ms = 0;
   double rate = 1.0;
   double pitch = 0.0;
