@@ -79,6 +79,7 @@ CLI::App* add_serve_command(CLI::App& app, ServeConfig& c) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--body-limit-kb", c.body_limit_kb, "largest request body (KiB; larger: 413)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  add_voice_options(cmd, c.voice, true);
   add_fault_options(cmd, c);
   return cmd;
 }
@@ -165,6 +166,10 @@ server::ServerConfig server_config(const ServeConfig& c) {
   s.api_keys = c.api_keys;
   s.cors_origins = c.cors;
   s.limits.body_limit = static_cast<uint64_t>(c.body_limit_kb) * 1024;
+  if (c.voice.enabled) {  // audio uploads, plus the multipart form around them
+    s.limits.upload_prefix = "/v1/audio/";
+    s.limits.upload_body_limit = (static_cast<uint64_t>(c.voice.max_upload_mb) << 20) + (64 << 10);
+  }
   if (faults_apply(c)) {
     s.faults.error_rate = c.fault_error_rate;
     s.faults.added_latency = std::chrono::milliseconds(c.fault_latency_ms);
@@ -270,7 +275,16 @@ int serve_command(const ServeConfig& c) {
   SignalWatcher signals;  // before any other thread starts
   if (c.model.empty()) print_demo_banner(c.demo_preset);
   auto backend = std::make_shared<server::EngineBackend>(model_id_for(c));
-  Result<std::unique_ptr<server::HttpServer>> http = server::HttpServer::start(server_config(c), backend);
+  std::shared_ptr<server::AudioService> audio;
+  if (c.voice.enabled) {
+    Result<std::shared_ptr<server::AudioService>> made = make_audio_service(c.voice);
+    if (!made.ok()) return report(made.error());
+    audio = std::move(made).value();
+    std::fprintf(stderr, "serve: voice on: %zu voices, models:", audio->voices().size());
+    for (const std::string& id : audio->model_ids()) std::fprintf(stderr, " %s", id.c_str());
+    std::fprintf(stderr, "\n");
+  }
+  Result<std::unique_ptr<server::HttpServer>> http = server::HttpServer::start(server_config(c), backend, audio);
   if (!http.ok()) return report(http.error());
   std::fprintf(stderr, "serve: listening on http://%s:%u\n", c.host.c_str(),
                static_cast<unsigned>((*http)->port()));

@@ -28,6 +28,8 @@
 #include <string>
 #include <vector>
 
+#include "voice_options.h"
+
 namespace r1::app {
 
 inline constexpr const char* kDemoModelId = "r1-demo-random-weights";
@@ -61,6 +63,7 @@ struct ServeConfig {
   int fault_hang_after = -1;       // >= 0: streams stop after N chunks, never end
   uint64_t fault_seed = 0;         // the error draws' RNG
   std::string fault_if_model;      // non-empty: faults only when the model path contains it
+  VoiceOptions voice;              // --voice: the /v1/audio/* endpoints
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeConfig& c);

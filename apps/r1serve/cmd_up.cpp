@@ -31,7 +31,9 @@ void apply_pool_overrides(const UpConfig& c, const std::string& model, gateway::
     g.pools.push_back(backup);
   }
   for (auto& p : g.pools) {
-    if (p.endpoints.empty()) p.args.insert(p.args.end(), c.worker_args.begin(), c.worker_args.end());
+    if (!p.endpoints.empty()) continue;
+    p.args.insert(p.args.end(), c.worker_args.begin(), c.worker_args.end());
+    if (c.voice) p.args.push_back("--voice");
   }
 }
 
@@ -67,6 +69,7 @@ CLI::App* add_up_command(CLI::App& app, UpConfig& c) {
   cmd->add_option("--worker-arg", c.worker_args, "extra `serve` argument for every worker (repeatable; "
                                                  "--worker-arg=--threads --worker-arg=2)")
       ->allow_extra_args(false);
+  cmd->add_flag("--voice", c.voice, "workers serve the audio endpoints too (serve --voice)");
   cmd->add_option("--state-file", c.state_file, "rollout state file (default: <cache dir>/rollout-state.json)");
   add_common_flags(cmd, c);
   return cmd;

@@ -48,6 +48,7 @@ struct UpConfig : GatewayCommon {
   std::optional<int> port;        // default 8000 (ports.listen)
   std::optional<int> admin_port;  // default 8001 (ports.admin)
   std::vector<std::string> worker_args;
+  bool voice = false;      // workers get --voice
   std::string state_file;  // default <cache dir>/rollout-state.json
 };
 

@@ -12,6 +12,7 @@
 #include "cmd_cost.h"
 #include "cmd_serve.h"
 #include "cmd_up.h"
+#include "cmd_voice.h"
 #include "common.h"
 #include "core/log.h"
 
@@ -34,6 +35,8 @@ struct Config {
   GatewayCommandConfig gateway;
   RolloutCommandConfig rollout;
   CostCommandConfig cost;
+  TranscribeConfig transcribe;
+  SpeakConfig speak;
 };
 
 struct Commands {
@@ -52,6 +55,8 @@ struct Commands {
   CLI::App* gateway = nullptr;
   RolloutCommands rollout;
   CLI::App* cost = nullptr;
+  CLI::App* transcribe = nullptr;
+  CLI::App* speak = nullptr;
 };
 
 Commands declare(CLI::App& app, Config& c) {
@@ -78,6 +83,8 @@ Commands declare(CLI::App& app, Config& c) {
   cmd.gateway = add_gateway_command(app, c.gateway);
   cmd.rollout = add_rollout_command(app, c.rollout);
   cmd.cost = add_cost_command(app, c.cost);
+  cmd.transcribe = add_transcribe_command(app, c.transcribe);
+  cmd.speak = add_speak_command(app, c.speak);
   return cmd;
 }
 
@@ -99,6 +106,8 @@ int dispatch(const Commands& cmd, const Config& c) {
   if (cmd.gateway->parsed()) return gateway_command(c.gateway);
   if (cmd.rollout.group->parsed()) return rollout_command(cmd.rollout, c.rollout);
   if (cmd.cost->parsed()) return cost_command(c.cost);
+  if (cmd.transcribe->parsed()) return transcribe_command(c.transcribe);
+  if (cmd.speak->parsed()) return speak_command(c.speak);
   if (cmd.bench->parsed()) {
     if (c.bench.model.empty()) {
       std::fprintf(stderr, "error: bench: --model is required (or use `bench serve`)\n");

@@ -18,3 +18,17 @@ if [ ${#voice_missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${voice_missing[@]}"
 fi
 unset voice_pkgs voice_missing
+
+# The official openai npm client (tests/e2e/openai: exact version and lock)
+# into .cache/openai-npm, for the end-to-end tests of the OpenAI endpoints.
+openai_npm=$ROOT/.cache/openai-npm
+openai_stamp=$(cat "$ROOT/tests/e2e/openai/package.json" "$ROOT/tests/e2e/openai/package-lock.json" | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$openai_npm/.stamp" 2>/dev/null || true)" != "$openai_stamp" ] ||
+   [ ! -f "$openai_npm/node_modules/openai/index.mjs" ]; then
+  echo "setup(voice): npm openai into $openai_npm"
+  mkdir -p "$openai_npm"
+  cp "$ROOT/tests/e2e/openai/package.json" "$ROOT/tests/e2e/openai/package-lock.json" "$openai_npm/"
+  (cd "$openai_npm" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$openai_stamp" > "$openai_npm/.stamp"
+fi
+unset openai_npm openai_stamp

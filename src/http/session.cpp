@@ -7,6 +7,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include <algorithm>
 #include <optional>
 
 namespace r1::http {
@@ -17,10 +18,10 @@ using tcp = net::ip::tcp;
 
 // What a failed read means for the client: an answer, or none (eof, reset,
 // timeout: nobody to answer).
-std::optional<BadRequest> classify(const beast::error_code& ec, const SessionLimits& limits) {
+std::optional<BadRequest> classify(const beast::error_code& ec, uint64_t body_limit) {
   if (ec == bhttp::error::body_limit) {
     return BadRequest{413, "request_too_large",
-                      "The request body exceeds " + std::to_string(limits.body_limit) + " bytes"};
+                      "The request body exceeds " + std::to_string(body_limit) + " bytes"};
   }
   if (ec == bhttp::error::header_limit) {
     return BadRequest{431, "headers_too_large", "The request headers are too large"};
@@ -41,11 +42,25 @@ struct ReadResult {
 // body (read timeout).
 Awaitable<ReadResult> read_request(Connection& conn) {
   bhttp::request_parser<bhttp::string_body> parser;
-  parser.body_limit(conn.limits().body_limit);
+  // The header says which limit applies (the route); Beast checks a
+  // Content-Length against the limit as the header completes, so the
+  // parser starts at the larger one and the route's is applied here.
+  parser.body_limit(std::max(conn.limits().body_limit, conn.limits().upload_body_limit));
   parser.header_limit(conn.limits().header_limit);
   beast::error_code ec;
   conn.stream().expires_after(conn.limits().idle_timeout);
   co_await bhttp::async_read_header(conn.stream(), conn.buffer(), parser, redirect(ec));
+  uint64_t body_limit = conn.limits().body_limit;
+  if (!ec) {
+    const auto target = parser.get().target();
+    body_limit = conn.limits().body_limit_for(std::string_view(target.data(), target.size()));
+    const auto length = parser.content_length();
+    if (length && *length > body_limit) {
+      ec = bhttp::error::body_limit;
+    } else {
+      parser.body_limit(body_limit);  // a chunked body counts against it as it comes
+    }
+  }
   if (!ec && !parser.is_done()) {
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
     if (beast::iequals(parser.get()[bhttp::field::expect], "100-continue") && !co_await conn.write_raw(kContinue)) {
@@ -54,7 +69,7 @@ Awaitable<ReadResult> read_request(Connection& conn) {
     conn.stream().expires_after(conn.limits().read_timeout);
     co_await bhttp::async_read(conn.stream(), conn.buffer(), parser, redirect(ec));
   }
-  if (ec) co_return ReadResult{std::nullopt, classify(ec, conn.limits())};
+  if (ec) co_return ReadResult{std::nullopt, classify(ec, body_limit)};
   co_return ReadResult{parser.release(), std::nullopt};
 }
 

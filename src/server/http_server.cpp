@@ -23,9 +23,9 @@ using tcp = net::ip::tcp;
 }  // namespace
 
 struct HttpServer::Impl {
-  Impl(const ServerConfig& c, std::shared_ptr<Backend> backend)
+  Impl(const ServerConfig& c, std::shared_ptr<Backend> backend, std::shared_ptr<AudioService> audio)
       : config(c),
-        router(config, std::move(backend)),
+        router(config, std::move(backend), std::move(audio)),
         limits(config.limits),
         handlers(session_handlers(context)),
         ioc(config.threads) {}
@@ -59,12 +59,13 @@ Status HttpServer::Impl::listen() {
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(const ServerConfig& config,
-                                                      std::shared_ptr<Backend> backend) {
+                                                      std::shared_ptr<Backend> backend,
+                                                      std::shared_ptr<AudioService> audio) {
   if (config.threads < 1 || config.threads > 1024) {
     return make_error(ErrorCode::kInvalidArgument, "threads must be in [1, 1024]");
   }
   if (!backend) return make_error(ErrorCode::kInvalidArgument, "no backend");
-  auto impl = std::make_unique<Impl>(config, std::move(backend));
+  auto impl = std::make_unique<Impl>(config, std::move(backend), std::move(audio));
   R1_RETURN_IF_ERROR(impl->listen());
   for (int i = 0; i < config.threads; ++i) {
     impl->threads.emplace_back([ioc = &impl->ioc] { ioc->run(); });
@@ -84,7 +85,7 @@ void HttpServer::stop(std::chrono::milliseconds grace) {
   if (impl_->stopped) return;
   impl_->stopped = true;
   impl_->router.drain();
-  impl_->router.cancel_all();
+  impl_->router.cancel_all();  // and the audio requests: their voice threads end
   const auto deadline = std::chrono::steady_clock::now() + grace;
   if (!impl_->router.wait_idle(grace)) {
     log::warn("server stop: {} generations still in flight", impl_->router.in_flight());

@@ -25,8 +25,10 @@ class HttpServer {
  public:
   // Binds host:port and starts config.threads I/O threads. Errors: invalid
   // config, address in use, unresolvable host.
+  // `audio`, when given, answers /v1/audio/* (audio/audio_service.h).
   static Result<std::unique_ptr<HttpServer>> start(const ServerConfig& config,
-                                                   std::shared_ptr<Backend> backend);
+                                                   std::shared_ptr<Backend> backend,
+                                                   std::shared_ptr<AudioService> audio = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

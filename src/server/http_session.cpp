@@ -224,6 +224,7 @@ HttpRequest to_request(http::Request& req) {
   r.target = std::string(req.target());
   if (auto it = req.find(bhttp::field::authorization); it != req.end()) r.authorization = std::string(it->value());
   if (auto it = req.find(bhttp::field::origin); it != req.end()) r.origin = std::string(it->value());
+  if (auto it = req.find(bhttp::field::content_type); it != req.end()) r.content_type = std::string(it->value());
   r.body = std::move(req.body());
   return r;
 }

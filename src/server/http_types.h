@@ -20,6 +20,7 @@ struct HttpRequest {
   std::string target;  // path plus optional query
   std::string authorization;
   std::string origin;
+  std::string content_type;  // the Content-Type header (multipart boundary)
   std::string body;
 };
 

@@ -8,6 +8,7 @@
 #include "http/key.h"
 #include "server/api/exchange.h"
 #include "server/api/openai_render.h"
+#include "server/audio/audio_service.h"
 
 namespace r1::server {
 namespace {
@@ -17,7 +18,8 @@ std::string path_of(const std::string& target) { return target.substr(0, target.
 // Label for r1serve_requests_total: known routes, else "other".
 std::string endpoint_label(const std::string& path) {
   for (const char* known : {"/v1/chat/completions", "/v1/completions", "/v1/models", "/api/predict",
-                            "/health", "/ready", "/metrics"}) {
+                            "/health", "/ready", "/metrics", "/v1/audio/transcriptions", "/v1/audio/speech",
+                            "/v1/audio/voices"}) {
     if (path == known) return path;
   }
   return "other";
@@ -35,6 +37,36 @@ std::string status_json(const std::string& status, const std::string& reason) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// The audio routes answer from voice threads: this channel adds the
+// router's headers (CORS) and counts the status when the answer starts.
+class CountedChannel final : public ResponseChannel {
+ public:
+  using Count = std::function<void(int status)>;
+  CountedChannel(std::shared_ptr<ResponseChannel> inner, std::vector<std::pair<std::string, std::string>> headers,
+                 Count count)
+      : inner_(std::move(inner)), headers_(std::move(headers)), count_(std::move(count)) {}
+  void respond(HttpResponse r) override {
+    head(r);
+    inner_->respond(std::move(r));
+  }
+  void start_stream(HttpResponse r) override {
+    head(r);
+    inner_->start_stream(std::move(r));
+  }
+  void write(std::string data) override { inner_->write(std::move(data)); }
+  void end_stream() override { inner_->end_stream(); }
+  void on_disconnect(std::function<void()> fn) override { inner_->on_disconnect(std::move(fn)); }
+
+ private:
+  void head(HttpResponse& r) {
+    for (auto& h : headers_) r.headers.push_back(h);
+    count_(r.status);
+  }
+  std::shared_ptr<ResponseChannel> inner_;
+  const std::vector<std::pair<std::string, std::string>> headers_;
+  const Count count_;
+};
+
 }  // namespace
 
 struct Router::Ctx {
@@ -46,9 +78,10 @@ struct Router::Ctx {
   SteadyClock::time_point received;
 };
 
-Router::Router(const ServerConfig& config, std::shared_ptr<Backend> backend)
+Router::Router(const ServerConfig& config, std::shared_ptr<Backend> backend, std::shared_ptr<AudioService> audio)
     : config_(config),
       backend_(std::move(backend)),
+      audio_(std::move(audio)),
       model_id_(backend_->model_id()),
       created_(unix_now()),
       metrics_(registry_, config.version, model_id_) {
@@ -82,7 +115,14 @@ void Router::route(Ctx& ctx) {
   if (p == "/v1/chat/completions" && m == "POST") return generate(ctx, Endpoint::kChat);
   if (p == "/v1/completions" && m == "POST") return generate(ctx, Endpoint::kCompletion);
   if (p == "/api/predict" && m == "POST") return generate(ctx, Endpoint::kPredict);
-  if (p == "/v1/models" && get) return respond(ctx, {200, "application/json", {}, render_models(model_id_, created_)});
+  if (p == "/v1/models" && get) {
+    std::vector<std::string> ids{model_id_};
+    if (audio_) {
+      for (std::string& id : audio_->model_ids()) ids.push_back(std::move(id));
+    }
+    return respond(ctx, {200, "application/json", {}, render_models(ids, created_)});
+  }
+  if (p.rfind("/v1/audio/", 0) == 0) return audio(ctx);
   if (p == "/health" && get) return respond(ctx, {200, "application/json", {}, status_json("ok", "")});
   if (p == "/ready" && get) return get_ready(ctx);
   if (p == "/metrics" && get) return get_metrics(ctx);
@@ -92,6 +132,21 @@ void Router::route(Ctx& ctx) {
   }
   ApiError e{404, "invalid_request_error", "Unknown route " + p.substr(0, 128), "", "not_found"};
   respond_error(ctx, e);
+}
+
+void Router::audio(Ctx& ctx) {
+  if (!audio_) {
+    ApiError e{404, "invalid_request_error", "Voice is not enabled on this server (r1serve serve --voice)", "", "not_found"};
+    return respond_error(ctx, e);
+  }
+  if (draining()) {
+    ApiError e{503, "unavailable_error", "The server is draining", "", "draining"};
+    return respond_error(ctx, e);
+  }
+  auto channel = std::make_shared<CountedChannel>(ctx.channel, ctx.headers, [this, label = ctx.label](int status) {
+    metrics_.requests.with({label, std::to_string(status)}).inc();
+  });
+  audio_->handle(ctx.path, ctx.request, std::move(channel));
 }
 
 void Router::respond(Ctx& ctx, HttpResponse response) {
@@ -254,6 +309,7 @@ void Router::cancel_all() {
       if (handle.id != 0) backend_->cancel(handle);
     }
   }
+  if (audio_) audio_->stop();
   release_hung(0);
 }
 

@@ -6,7 +6,7 @@
 // generation routes: injected 500s, a delayed response start, hangs.
 //
 // Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models,
-// POST /api/predict, GET /health, GET /ready, GET /metrics, OPTIONS * (CORS
+// POST /api/predict, /v1/audio/* (AudioService, on its own threads), GET /health, GET /ready, GET /metrics, OPTIONS * (CORS
 // preflight).
 //
 // Thread contract: all methods are safe from any thread. handle() answers
@@ -34,11 +34,14 @@
 
 namespace r1::server {
 
+class AudioService;
 class GenerationExchange;
 
 class Router {
  public:
-  Router(const ServerConfig& config, std::shared_ptr<Backend> backend);
+  // `audio` (may be null: /v1/audio/* is then 404) answers the audio routes.
+  Router(const ServerConfig& config, std::shared_ptr<Backend> backend,
+         std::shared_ptr<AudioService> audio = nullptr);
   Router(const Router&) = delete;
   Router& operator=(const Router&) = delete;
 
@@ -67,6 +70,7 @@ class Router {
   void get_ready(Ctx& ctx);
   void get_metrics(Ctx& ctx);
   void generate(Ctx& ctx, Endpoint endpoint);
+  void audio(Ctx& ctx);
   void start(Ctx& ctx, ApiRequest request);
   std::string cors_origin(const std::string& origin) const;
   std::string next_id(Endpoint endpoint);
@@ -76,6 +80,7 @@ class Router {
 
   const ServerConfig config_;
   const std::shared_ptr<Backend> backend_;
+  const std::shared_ptr<AudioService> audio_;
   const std::string model_id_;
   const int64_t created_;
   ParseLimits limits_;

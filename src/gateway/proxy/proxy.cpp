@@ -114,6 +114,9 @@ Awaitable<bool> handle_request(Ctx& ctx, beast::tcp_stream& client, const Client
   if (content_type.starts_with("text/event-stream")) {
     co_return co_await relay_stream(ctx, st, std::move(open.upstream), client);
   }
+  if (open.upstream->parser->get().chunked() && content_type.starts_with("audio/")) {
+    co_return co_await relay_chunks(ctx, st, std::move(open.upstream), client);
+  }
   co_return co_await relay_body(ctx, st, std::move(open.upstream), client);
 }
 
@@ -122,6 +125,8 @@ Awaitable<bool> handle_request(Ctx& ctx, beast::tcp_stream& client, const Client
 r1::http::SessionLimits session_limits(const ProxyOptions& options) {
   r1::http::SessionLimits limits;
   limits.body_limit = options.max_body_bytes;
+  limits.upload_prefix = "/v1/audio/";
+  limits.upload_body_limit = options.max_upload_bytes;
   limits.header_limit = 8 << 10;
   limits.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(options.client_idle_timeout);
   limits.read_timeout = limits.idle_timeout;

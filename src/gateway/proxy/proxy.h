@@ -46,6 +46,8 @@ struct ProxyOptions {
   Duration response_timeout = std::chrono::minutes(10);  // non-stream: to the first byte
   Duration client_idle_timeout = std::chrono::seconds(120);
   size_t max_body_bytes = 8u << 20;
+  // Audio uploads (/v1/audio/...): OpenAI's 25 MiB file plus its form.
+  size_t max_upload_bytes = (25u << 20) + (64u << 10);
   int max_continuations = 3;  // per stream
   // The gateway's own probes (Kubernetes), answered here, never relayed:
   // GET /healthz 200 while the process runs; GET /readyz 200 while it

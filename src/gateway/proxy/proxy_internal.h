@@ -87,6 +87,10 @@ void release_upstream(Ctx& ctx, Upstream& up, RequestOutcome outcome, bool reusa
 // Relays an SSE response, with stream continuation. Returns keep-alive.
 Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
                              beast::tcp_stream& client);
+// A chunked answer that is not an event stream (streamed audio): its bytes
+// go to the client as they come.
+Awaitable<bool> relay_chunks(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
+                             beast::tcp_stream& client);
 bool is_hop_by_hop(beast::string_view name);
 std::string error_json(const std::string& message, const std::string& type);
 

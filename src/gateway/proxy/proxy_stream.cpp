@@ -63,6 +63,11 @@ Awaitable<PumpResult> pump(Ctx& ctx, Upstream& up, StreamTracker& tracker, beast
     }
   }
   if (tracker.done()) co_return PumpResult{PumpKind::kDone, RequestOutcome::kSuccess, !ec};
+  // A stream that is not a generation (no ids tracked: the audio routes'
+  // transcript and speech events) ends with its body, without [DONE].
+  if (!tracker.tracking() && !ec && up.parser->is_done()) {
+    co_return PumpResult{PumpKind::kDone, RequestOutcome::kSuccess, true};
+  }
   const bool timed_out = ec == beast::error::timeout;
   co_return PumpResult{PumpKind::kFailed,
                        timed_out ? RequestOutcome::kTimeout : RequestOutcome::kConnectFailure};
@@ -130,6 +135,35 @@ Awaitable<bool> relay_stream(Ctx& ctx, RequestState& st, std::unique_ptr<Upstrea
   }
   beast::error_code ec;
   client.expires_after(kClientWriteTimeout);
+  co_await net::async_write(client, http::make_chunk_last(), redirect(ec));
+  co_return !ec && st.request.keep_alive();
+}
+
+Awaitable<bool> relay_chunks(Ctx& ctx, RequestState& st, std::unique_ptr<Upstream> up,
+                             beast::tcp_stream& client) {
+  const int status = static_cast<int>(up->parser->get().result_int());
+  ctx.metrics.count_upstream(up->decision.version, status);
+  ctx.metrics.count_response(status);
+  if (co_await write_stream_header(client, *up, st.request)) {
+    finish_upstream(ctx, *up, RequestOutcome::kCancelled, false);
+    co_return false;
+  }
+  char buf[16384];
+  beast::error_code ec;
+  while (!up->parser->is_done()) {
+    size_t got = 0;
+    ec = co_await r1::http::read_some(*up, buf, sizeof(buf), &got, ctx.options.stream.first_token_timeout);
+    if (ec) break;
+    if (got > 0 && !co_await write_chunk(client, std::string(buf, got))) {
+      finish_upstream(ctx, *up, RequestOutcome::kCancelled, false);
+      co_return false;
+    }
+  }
+  // A broken upstream body is passed on as a truncated one: the client's
+  // decoder sees the end (audio has no in-band error event).
+  finish_upstream(ctx, *up, ec ? RequestOutcome::kConnectFailure : RequestOutcome::kSuccess, !ec);
+  client.expires_after(kClientWriteTimeout);
+  if (ec) co_return false;
   co_await net::async_write(client, http::make_chunk_last(), redirect(ec));
   co_return !ec && st.request.keep_alive();
 }

@@ -176,9 +176,12 @@ std::string render_completed(const ResponseMeta& meta, const Completed& done) {
   return dump(out);
 }
 
-std::string render_models(const std::string& model_id, int64_t created) {
-  Json model = {{"id", model_id}, {"object", "model"}, {"created", created}, {"owned_by", "r1serve"}};
-  return dump(Json{{"object", "list"}, {"data", Json::array({model})}});
+std::string render_models(const std::vector<std::string>& model_ids, int64_t created) {
+  Json data = Json::array();
+  for (const std::string& id : model_ids) {
+    data.push_back({{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "r1serve"}});
+  }
+  return dump(Json{{"object", "list"}, {"data", data}});
 }
 
 }  // namespace r1::server

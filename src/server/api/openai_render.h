@@ -62,6 +62,7 @@ struct Completed {
 // {text, reasoning, finish_reason, usage, timings}, by meta.endpoint.
 std::string render_completed(const ResponseMeta& meta, const Completed& done);
 
-std::string render_models(const std::string& model_id, int64_t created);
+// The text model first, then the voice models (audio_service.h).
+std::string render_models(const std::vector<std::string>& model_ids, int64_t created);
 
 }  // namespace r1::server
