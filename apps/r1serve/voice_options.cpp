@@ -2,8 +2,8 @@
 
 #include "voice/asr/pocketsphinx_recognizer.h"
 #include "voice/frontend/front_end.h"
-#include "voice/tts/espeak_synthesizer.h"
-#include "voice/tts/flite_synthesizer.h"
+#include "voice/tts/espeak/espeak_synthesizer.h"
+#include "voice/tts/flite/flite_synthesizer.h"
 
 namespace r1::app {
 

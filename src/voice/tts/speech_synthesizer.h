@@ -1,15 +1,17 @@
 // SpeechSynthesizer: the text-to-speech interface of the voice library, its
 // value types (VoiceInfo, SynthesisParams), the streaming AudioSink, the
 // CancelToken, and the checks every backend shares (validate_request).
-// Backends: flite_synthesizer.h (linked, English), espeak_synthesizer.h (a
-// child process, many languages), fake_synthesizer.h (server tests).
+// Backends: flite/flite_synthesizer.h (linked, English),
+// espeak/espeak_synthesizer.h (a child process, many languages),
+// fake_synthesizer.h (server tests).
 //
-// Thread contract: every SpeechSynthesizer in this folder may be used from
-// several threads at once (synthesize() and voices() are const-safe and
-// reentrant; each call has its own state). The sink is called only on the
-// thread that called synthesize(), never after synthesize() returns. A
-// CancelToken is shared between threads: cancel() from any thread, once;
-// cancelled() is one atomic load. Value types have no shared state.
+// Thread contract: every SpeechSynthesizer in this folder and its subfolders
+// may be used from several threads at once (synthesize() and voices() are
+// const-safe and reentrant; each call has its own state). The sink is called
+// only on the thread that called synthesize(), never after synthesize()
+// returns. A CancelToken is shared between threads: cancel() from any
+// thread, once; cancelled() is one atomic load. Value types have no shared
+// state.
 #pragma once
 
 #include <cstddef>

@@ -13,7 +13,7 @@
 #include "voice/asr/transcriber.h"
 #include "voice/asr/wer.h"
 #include "voice/audio/resample.h"
-#include "voice/tts/flite_synthesizer.h"
+#include "voice/tts/flite/flite_synthesizer.h"
 
 namespace r1::voice {
 namespace {

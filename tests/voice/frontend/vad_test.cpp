@@ -4,7 +4,7 @@
 
 #include "../support_audio.h"
 #include "voice/frontend/vad.h"
-#include "voice/tts/flite_synthesizer.h"
+#include "voice/tts/flite/flite_synthesizer.h"
 
 namespace r1::voice {
 namespace {

@@ -1,7 +1,7 @@
 // EspeakSynthesizer against the real espeak-ng program: voices, Mandarin
 // from pinyin, English, rate/pitch/volume, SSML, cancel kills and reaps the
 // child, no fd leaks, a missing program.
-#include "voice/tts/espeak_synthesizer.h"
+#include "voice/tts/espeak/espeak_synthesizer.h"
 
 #include <dirent.h>
 #include <unistd.h>

@@ -1,6 +1,6 @@
 // FliteSynthesizer against real flite: every voice, rate, pitch, volume,
 // SSML, streaming latency, cancellation, concurrency, errors.
-#include "voice/tts/flite_synthesizer.h"
+#include "voice/tts/flite/flite_synthesizer.h"
 
 #include <gtest/gtest.h>
 

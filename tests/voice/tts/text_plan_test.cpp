@@ -1,7 +1,7 @@
 // Clause splitting, the synthesis plan and silence trimming.
 #include <gtest/gtest.h>
 
-#include "voice/tts/silence_trim.h"
+#include "voice/tts/flite/silence_trim.h"
 #include "voice/tts/synthesis_plan.h"
 #include "voice/tts/text_split.h"
 

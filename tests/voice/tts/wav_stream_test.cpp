@@ -1,6 +1,6 @@
 // The incremental WAV reader: whole and byte-by-byte feeds, streaming
 // sizes, and malformed headers.
-#include "voice/tts/wav_stream.h"
+#include "voice/tts/espeak/wav_stream.h"
 
 #include <gtest/gtest.h>
 

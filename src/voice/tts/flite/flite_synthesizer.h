@@ -4,7 +4,7 @@
 // native rate (VoiceInfo::sample_rate), never resampled.
 //
 // How a call runs: the text (or SSML segments) is split into clauses
-// (text_split.h); a worker thread synthesizes them one by one with flite's
+// (tts/text_split.h); a worker thread synthesizes them one by one with flite's
 // streaming callback, and the calling thread feeds the sink from a
 // ChunkQueue, so the first chunk comes once the first clause (at most
 // `first_words` words) is analysed, ~2-20 ms. Leading silence of each

@@ -1,4 +1,4 @@
-#include "voice/tts/espeak_synthesizer.h"
+#include "voice/tts/espeak/espeak_synthesizer.h"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -14,9 +14,9 @@
 #include <stop_token>
 #include <utility>
 
-#include "voice/tts/child_process.h"
+#include "voice/tts/espeak/child_process.h"
 #include "voice/tts/synthesis_plan.h"
-#include "voice/tts/wav_stream.h"
+#include "voice/tts/espeak/wav_stream.h"
 
 namespace r1::voice {
 namespace {

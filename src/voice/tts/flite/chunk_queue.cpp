@@ -1,4 +1,4 @@
-#include "voice/tts/chunk_queue.h"
+#include "voice/tts/flite/chunk_queue.h"
 
 #include <utility>
 

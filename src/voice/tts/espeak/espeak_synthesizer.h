@@ -7,8 +7,8 @@
 // One call runs `espeak-ng --stdout -b 1 -v VOICE -s WPM -p PITCH -a 100`
 // with the text on stdin (never on the command line), parses the WAV as it
 // streams (wav_stream.h; 22050 Hz mono 16-bit) and passes samples to the
-// sink as they arrive. SSML is parsed here (ssml.h) and rendered segment by
-// segment (a child per segment, silence for breaks), exactly as flite does,
+// sink as they arrive. SSML is parsed here (tts/ssml.h) and rendered segment
+// by segment (a child per segment, silence for breaks), exactly as flite does,
 // so both backends take the same subset; espeak's own SSML parser is not
 // used. Rate: 175 words per minute times rate, clamped to espeak's 80..700
 // (so rates below ~0.46 are as slow as espeak goes). Pitch: espeak's 0..99,

@@ -1,4 +1,4 @@
-#include "voice/tts/flite_synthesizer.h"
+#include "voice/tts/flite/flite_synthesizer.h"
 
 #include <cmath>
 #include <condition_variable>
@@ -8,8 +8,8 @@
 #include <thread>
 #include <utility>
 
-#include "voice/tts/chunk_queue.h"
-#include "voice/tts/silence_trim.h"
+#include "voice/tts/flite/chunk_queue.h"
+#include "voice/tts/flite/silence_trim.h"
 #include "voice/tts/synthesis_plan.h"
 
 #pragma GCC diagnostic push

@@ -1,4 +1,4 @@
-#include "voice/tts/silence_trim.h"
+#include "voice/tts/flite/silence_trim.h"
 
 #include <cstdlib>
 

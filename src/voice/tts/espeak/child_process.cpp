@@ -1,4 +1,4 @@
-#include "voice/tts/child_process.h"
+#include "voice/tts/espeak/child_process.h"
 
 #include <fcntl.h>
 #include <signal.h>

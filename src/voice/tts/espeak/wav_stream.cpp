@@ -1,4 +1,4 @@
-#include "voice/tts/wav_stream.h"
+#include "voice/tts/espeak/wav_stream.h"
 
 #include <cstring>
 #include <string>
