@@ -3,7 +3,7 @@
 #   1. unit, e2e and peer (llama.cpp differential) tests on the Release build;
 #   2. unit tests under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3. the GGUF parser fuzz target for a bounded time (clang/libFuzzer).
-# Set R1_FUZZ_SECONDS (default 60) to change the fuzzing time.
+# Set R1_FUZZ_SECONDS (default 40 per target) to change the fuzzing time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
@@ -17,14 +17,15 @@ cmake --build build-asan -j"$JOBS"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan -L unit --output-on-failure -j"$JOBS" || status=1
 
-echo "== fuzz: gguf parser, request parser, cost inputs"
+echo "== fuzz: gguf parser, request parser, cost inputs, URLs, audio decoder, multipart forms, SSML"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DR1_FUZZ=ON -DR1_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$JOBS" --target gguf_fuzz server_fuzz tco_fuzz url_fuzz
-for target in gguf server tco url; do
+FUZZ_TARGETS=(gguf server tco url voice_audio multipart ssml)
+cmake --build build-fuzz -j"$JOBS" --target "${FUZZ_TARGETS[@]/%/_fuzz}"
+for target in "${FUZZ_TARGETS[@]}"; do
   echo "-- ${target}_fuzz"
   mkdir -p "build-fuzz/corpus/$target"
-  if ! ./build-fuzz/tests/fuzz/${target}_fuzz -max_total_time="${R1_FUZZ_SECONDS:-45}" -rss_limit_mb=2048 \
+  if ! ./build-fuzz/tests/fuzz/${target}_fuzz -max_total_time="${R1_FUZZ_SECONDS:-40}" -rss_limit_mb=2048 \
       -print_final_stats=1 "build-fuzz/corpus/$target" "tests/fuzz/corpus/$target" > "build-fuzz/$target.log" 2>&1; then
     tail -n 40 "build-fuzz/$target.log"; status=1
   else

@@ -22,7 +22,9 @@ WorkQueue::~WorkQueue() { stop(); }
 bool WorkQueue::post(Task task) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || tasks_.size() >= capacity_) return false;
+    // A task an idle thread is about to take does not wait.
+    const size_t idle = threads_.size() - static_cast<size_t>(running_);
+    if (stopping_ || tasks_.size() >= capacity_ + idle) return false;
     tasks_.push_back(std::move(task));
   }
   cv_.notify_one();

@@ -1,5 +1,6 @@
 // A fixed set of worker threads taking tasks from one bounded FIFO queue:
-// post() refuses (returns false) when `capacity` tasks already wait, so a
+// post() refuses (returns false) when every thread is busy and `capacity`
+// tasks already wait, so a
 // caller can answer "busy" (429) instead of queueing without bound. For
 // work that must not run on I/O or engine threads (the voice requests).
 //
