@@ -102,6 +102,7 @@ int transcribe_command(const TranscribeConfig& c) {
   req.words = true;
   int status = kExitOk;
   for (const std::string& path : c.files) {
+    (*rec)->reset();  // each file as on a fresh recognizer
     Result<std::string> out = transcribe_file(path, *config, **rec, req);
     if (!out.ok()) {
       std::fprintf(stderr, "error: %s: %s\n", path.c_str(), out.error().to_string().c_str());

@@ -9,7 +9,11 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 #pragma GCC diagnostic pop
+
+#include <vector>
 
 namespace r1::voice {
 namespace {
@@ -36,7 +40,11 @@ cmd_ln_t* make_config(const PocketsphinxPaths& p) {
 
 class PocketsphinxRecognizer final : public SpeechRecognizer {
  public:
-  PocketsphinxRecognizer(cmd_ln_t* config, ps_decoder_t* ps) : config_(config), ps_(ps) {}
+  PocketsphinxRecognizer(cmd_ln_t* config, ps_decoder_t* ps) : config_(config), ps_(ps) {
+    cmn_t* cmn = ps_get_feat(ps_)->cmn_struct;
+    initial_cmn_.resize(cmn->veclen);
+    cmn_live_get(cmn, initial_cmn_.data());
+  }
   ~PocketsphinxRecognizer() override {
     ps_free(ps_);
     cmd_ln_free_r(config_);
@@ -81,6 +89,10 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
 
   void cancel() override { cancelled_.store(true); }
 
+  // The live CMN carries over from utterance to utterance (a new stream
+  // does not reset it): back to the model's initial mean.
+  void reset() override { cmn_live_set(ps_get_feat(ps_)->cmn_struct, initial_cmn_.data()); }
+
  private:
   Recognition result() {
     Recognition r;
@@ -104,6 +116,7 @@ class PocketsphinxRecognizer final : public SpeechRecognizer {
   ps_decoder_t* const ps_;
   std::atomic<bool> cancelled_{false};
   bool open_ = false;
+  std::vector<mfcc_t> initial_cmn_;
 };
 
 }  // namespace

@@ -37,6 +37,7 @@ size_t RecognizerPool::idle() const {
 
 void RecognizerPool::give_back(SpeechRecognizer* r) {
   std::unique_ptr<SpeechRecognizer> owned(r);
+  owned->reset();  // the next request starts unadapted, as on a fresh one
   std::lock_guard<std::mutex> lock(mu_);
   if (static_cast<int>(idle_.size()) < max_idle_) idle_.push_back(std::move(owned));
 }

@@ -1,7 +1,8 @@
 // Loaded recognizers kept for reuse: a pocketsphinx decoder takes ~0.3 s to
 // load, so the server loads `warm` of them at start and hands them out per
-// request; a lease returns its recognizer when it goes (a cancelled one is
-// reset by the next start()).
+// request; a lease returns its recognizer when it goes, reset(), so that a
+// request's result does not depend on which requests the recognizer served
+// before (a cancel is cleared by the next start()).
 //
 // Thread contract: acquire() and the leases' destructors are safe from any
 // thread. The model must outlive the pool and every lease.

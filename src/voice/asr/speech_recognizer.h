@@ -55,6 +55,10 @@ class SpeechRecognizer {
   // Ends the utterance: the final words.
   virtual Result<Recognition> finish() = 0;
   virtual void cancel() = 0;
+  // Forgets what it adapted to (the channel: pocketsphinx's running cepstral
+  // mean), so that the next utterance decodes as on a fresh instance. The
+  // utterances of one stream share the adaptation; a new stream resets.
+  virtual void reset() = 0;
 };
 
 class RecognizerModel {
