@@ -1,5 +1,7 @@
 #include "server/audio/speech.h"
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "core/base64.h"
@@ -30,6 +32,29 @@ size_t utf8_chars(const std::string& s) {
   return n;
 }
 
+// The optional fields: response_format, speed, stream_format.
+std::optional<ApiError> read_options(const json& j, SpeechRequest& r) {
+  if (j.contains("response_format")) {
+    if (!j["response_format"].is_string()) return invalid_request("response_format", "'response_format' must be a string");
+    const Result<voice::AudioFormat> f = voice::parse_audio_format(j["response_format"].get<std::string>());
+    if (!f.ok()) return invalid_request("response_format", f.error().message);
+    r.format = *f;
+  }
+  if (j.contains("speed")) {
+    if (!j["speed"].is_number()) return invalid_request("speed", "'speed' must be a number");
+    r.speed = j["speed"].get<double>();
+    if (!(r.speed >= 0.25 && r.speed <= 4.0)) return invalid_request("speed", "'speed' must be between 0.25 and 4.0");
+  }
+  if (j.contains("stream_format")) {
+    const json& s = j["stream_format"];
+    if (!s.is_string() || (s != "audio" && s != "sse")) {
+      return invalid_request("stream_format", "'stream_format' must be audio or sse");
+    }
+    r.sse = s == "sse";
+  }
+  return std::nullopt;
+}
+
 ApiResult<SpeechRequest> from_json(const json& j, const std::vector<OfferedVoice>& voices, const AudioConfig& config) {
   SpeechRequest r;
   if (!j.contains("model") || !j["model"].is_string()) return invalid_request("model", "'model' is required");
@@ -50,24 +75,7 @@ ApiResult<SpeechRequest> from_json(const json& j, const std::vector<OfferedVoice
   const std::string name = j["voice"].get<std::string>();
   r.voice = find_voice(voices, name);
   if (r.voice == nullptr) return invalid_request("voice", "Unknown voice '" + name.substr(0, 64) + "'; GET /v1/audio/voices lists them");
-  if (j.contains("response_format")) {
-    if (!j["response_format"].is_string()) return invalid_request("response_format", "'response_format' must be a string");
-    const Result<voice::AudioFormat> f = voice::parse_audio_format(j["response_format"].get<std::string>());
-    if (!f.ok()) return invalid_request("response_format", f.error().message);
-    r.format = *f;
-  }
-  if (j.contains("speed")) {
-    if (!j["speed"].is_number()) return invalid_request("speed", "'speed' must be a number");
-    r.speed = j["speed"].get<double>();
-    if (!(r.speed >= 0.25 && r.speed <= 4.0)) return invalid_request("speed", "'speed' must be between 0.25 and 4.0");
-  }
-  if (j.contains("stream_format")) {
-    const json& s = j["stream_format"];
-    if (!s.is_string() || (s != "audio" && s != "sse")) {
-      return invalid_request("stream_format", "'stream_format' must be audio or sse");
-    }
-    r.sse = s == "sse";
-  }
+  if (auto e = read_options(j, r)) return *e;
   return r;
 }
 

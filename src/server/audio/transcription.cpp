@@ -1,6 +1,7 @@
 #include "server/audio/transcription.h"
 
 #include <cmath>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -37,15 +38,14 @@ bool model_known(const std::string& model, const voice::RecognizerInfo& rec) {
 
 std::string language_name(const std::string& code) { return code == "en" ? "english" : code; }
 
-// The form's text fields and its file, checked.
-ApiResult<TranscriptionRequest> from_form(const voice::MultipartForm& form, const voice::RecognizerInfo& rec) {
+// The form's fields as given (unchecked but for the granularity names).
+ApiResult<TranscriptionRequest> read_fields(const voice::MultipartForm& form, std::string* format, bool* have_file,
+                                            bool* granularity_given) {
   TranscriptionRequest r;
-  bool have_file = false, granularity_given = false;
-  std::string format;
   for (const voice::MultipartPart& p : form.parts) {
     const std::string value(p.data.substr(0, 256));
     if (p.name == "file") {
-      have_file = true;
+      *have_file = true;
       r.file = p.data;
       r.file_name = p.filename;
     } else if (p.name == "model") {
@@ -53,17 +53,36 @@ ApiResult<TranscriptionRequest> from_form(const voice::MultipartForm& form, cons
     } else if (p.name == "language") {
       r.language = value;
     } else if (p.name == "response_format") {
-      format = value;
+      *format = value;
     } else if (p.name == "stream") {
       r.stream = value == "true" || value == "1";
     } else if (p.name == "timestamp_granularities[]" || p.name == "timestamp_granularities") {
-      if (!granularity_given) r.segments = false;
-      granularity_given = true;
+      if (!*granularity_given) r.segments = false;
+      *granularity_given = true;
       if (value == "word") r.words = true;
       else if (value == "segment") r.segments = true;
       else return invalid_request("timestamp_granularities", "timestamp_granularities must be word or segment");
     }
   }
+  return r;
+}
+
+std::optional<ApiError> check_language(const std::string& language, const voice::RecognizerInfo& rec) {
+  if (language.empty()) return std::nullopt;
+  for (const std::string& l : rec.languages) {
+    if (l == language) return std::nullopt;
+  }
+  return invalid_request("language", "language '" + language.substr(0, 16) + "' is not supported by " + rec.id +
+                                         " (it knows: en)", "unsupported_language");
+}
+
+// The form's text fields and its file, checked.
+ApiResult<TranscriptionRequest> from_form(const voice::MultipartForm& form, const voice::RecognizerInfo& rec) {
+  std::string format;
+  bool have_file = false, granularity_given = false;
+  ApiResult<TranscriptionRequest> read = read_fields(form, &format, &have_file, &granularity_given);
+  if (!read.ok()) return read.error();
+  TranscriptionRequest r = read.value();
   if (!have_file) return invalid_request("file", "A 'file' part with the audio is required");
   if (r.file.empty()) return invalid_request("file", "The audio file is empty");
   if (r.model.empty()) return invalid_request("model", "'model' is required");
@@ -81,14 +100,7 @@ ApiResult<TranscriptionRequest> from_form(const voice::MultipartForm& form, cons
   if (r.stream && r.format != TranscriptFormat::kJson && r.format != TranscriptFormat::kText) {
     return invalid_request("stream", "stream=true needs response_format json or text");
   }
-  if (!r.language.empty()) {
-    bool ok = false;
-    for (const std::string& l : rec.languages) ok = ok || l == r.language;
-    if (!ok) {
-      return invalid_request("language", "language '" + r.language.substr(0, 16) + "' is not supported by " +
-                                             rec.id + " (it knows: en)", "unsupported_language");
-    }
-  }
+  if (auto e = check_language(r.language, rec)) return *e;
   return r;
 }
 
