@@ -117,6 +117,10 @@ check "tini is PID 1's program" grep -q '/usr/bin/tini' <<< "$(inspect '{{json .
 podman run --rm --entrypoint ldd "$tag" /opt/r1serve/bin/r1serve > "$work/ldd.txt" 2>&1 || true
 check "every shared library of r1serve resolves" bash -c "grep -q libstdc++ '$work/ldd.txt' && ! grep -q 'not found' '$work/ldd.txt'"
 check "image size under 400 MB" test "$(inspect '{{.Size}}')" -lt 400000000
+# Voice in the image: flite speaks, pocketsphinx (and its model) hears it.
+heard=$(podman run --rm --entrypoint /bin/sh "$tag" -c \
+  'r1serve speak "turn off the lights in the kitchen" -o /tmp/s.wav 2>/dev/null && r1serve transcribe /tmp/s.wav 2>/dev/null' || true)
+check "voice: speak then transcribe in the image ($heard)" grep -q "kitchen" <<< "$heard"
 
 echo "-- up mode: demo model, gateway + worker, requests, SIGTERM drain"
 t2=$SECONDS
