@@ -3,12 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <webrtc/modules/audio_processing/include/audio_processing.h>
-#include <webrtc/modules/interface/module_common_types.h>
-#pragma GCC diagnostic pop
+#include "voice/frontend/apm_frame.h"
 
 namespace r1::voice {
 namespace {
@@ -55,10 +50,7 @@ Result<std::unique_ptr<VoiceActivityDetector>> VoiceActivityDetector::create(con
 
 bool VoiceActivityDetector::webrtc_voiced(Frame samples) {
   webrtc::AudioFrame frame;
-  frame.sample_rate_hz_ = kWorkRate;
-  frame.num_channels_ = 1;
-  frame.samples_per_channel_ = kFrameSamples;
-  std::copy(samples.begin(), samples.end(), frame.data_);
+  fill_apm_frame(frame, samples);
   if (apm_->ProcessStream(&frame) != webrtc::AudioProcessing::kNoError) return false;
   return apm_->voice_detection()->stream_has_voice();
 }

@@ -4,14 +4,7 @@
 #include <string>
 
 
-// WebRTC's headers are not -Wextra clean.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#include <webrtc/common.h>
-#include <webrtc/modules/audio_processing/include/audio_processing.h>
-#include <webrtc/modules/interface/module_common_types.h>
-#pragma GCC diagnostic pop
+#include "voice/frontend/apm_frame.h"
 
 namespace r1::voice {
 namespace {
@@ -37,13 +30,6 @@ webrtc::EchoCancellation::SuppressionLevel aec_level(AecLevel level) {
     case AecLevel::kHigh: return webrtc::EchoCancellation::kHighSuppression;
     default: return webrtc::EchoCancellation::kLowSuppression;
   }
-}
-
-void fill(webrtc::AudioFrame& frame, std::span<const int16_t, kFrameSamples> samples) {
-  frame.sample_rate_hz_ = kWorkRate;
-  frame.num_channels_ = 1;
-  frame.samples_per_channel_ = kFrameSamples;
-  std::copy(samples.begin(), samples.end(), frame.data_);
 }
 
 }  // namespace
@@ -96,7 +82,7 @@ Status WebRtcFrontEnd::configure() {
 
 Status WebRtcFrontEnd::process_capture(std::span<int16_t, kFrameSamples> samples) {
   webrtc::AudioFrame frame;
-  fill(frame, samples);
+  fill_apm_frame(frame, samples);
   if (config_.echo_cancellation != AecLevel::kOff) {
     R1_RETURN_IF_ERROR(apm_status(apm_->set_stream_delay_ms(delay_ms_), "stream delay"));
   }
@@ -108,7 +94,7 @@ Status WebRtcFrontEnd::process_capture(std::span<int16_t, kFrameSamples> samples
 Status WebRtcFrontEnd::add_far_end(std::span<const int16_t, kFrameSamples> samples) {
   if (config_.echo_cancellation == AecLevel::kOff) return {};
   webrtc::AudioFrame frame;
-  fill(frame, samples);
+  fill_apm_frame(frame, samples);
   return apm_status(apm_->ProcessReverseStream(&frame), "reverse stream");
 }
 
