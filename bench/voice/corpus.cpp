@@ -19,12 +19,7 @@
 namespace r1::voice_bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace r1::voice;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 [[noreturn]] void fail(const std::string& what) {
   std::fprintf(stderr, "voice_bench: %s\n", what.c_str());

@@ -10,6 +10,7 @@
 // Thread contract: single-threaded (the bench runs on one thread).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -18,6 +19,12 @@
 #include "voice/audio/pcm.h"
 
 namespace r1::voice_bench {
+
+using Clock = std::chrono::steady_clock;
+// Milliseconds since t0 (every timing of the bench).
+inline double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
 
 using r1::voice::Pcm16;
 

@@ -11,12 +11,7 @@
 namespace r1::voice_bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using namespace r1::voice;
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 template <typename T>
 T must(Result<T> r, const char* what) {
